@@ -1,0 +1,30 @@
+"""sphinx-df-table: a ``df-table`` directive that turns a pandas snippet into a table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directive and its settings.
+
+    Imports are local so that ``python -m sphinx_df_table.worker`` (which
+    imports this package) does not pull in Sphinx.
+    """
+    from .config import setup_config
+    from .directive import setup_directive
+
+    setup_config(app)
+    setup_directive(app)
+    return {
+        "version": __version__,
+        # Each reader process starts its own worker (see execution.py); the
+        # writers only see ordinary docutils table nodes.
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,139 @@
+"""df-table's conf.py settings: declared once, typed, checked on ``config-inited``.
+
+Each field of :class:`DfTableConfig` becomes a ``df_table_<field>`` value.
+A bad value gives one ``df_table.config`` warning and falls back to the default,
+instead of a traceback halfway through the build.
+"""
+
+from __future__ import annotations
+
+import dataclasses as dc
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .warnings_ import DfTableWarning, warn
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1, "M": 2, "G": 3, "T": 4}
+MARKUP_CHOICES = ("rst", "none")
+
+
+def parse_size(value: int | str | None) -> int | None:
+    """Bytes from an int or a string such as ``"2GiB"``, ``"512 MB"``; 0/None: no limit.
+
+    ``KiB``/``MiB``/``GiB`` are powers of 1024, ``KB``/``MB``/``GB`` powers of 1000.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError("expected a size in bytes, not a bool")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a size cannot be negative")
+        return value or None
+    match = _SIZE.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a size such as 4294967296, '4GiB' or '512MB'")
+    number, unit, suffix = match.groups()
+    base = 1024 if (suffix or "").lower() == "ib" or not suffix else 1000
+    return int(float(number) * base ** _UNITS[unit.upper()]) or None
+
+
+def _check_markup(value: Any) -> None:
+    if value not in MARKUP_CHOICES:
+        raise ValueError(f"must be one of {', '.join(MARKUP_CHOICES)}")
+
+
+def _check_timeout(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError("must be a positive number of seconds")
+
+
+def _check_paths(value: Any) -> None:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(p, str) for p in value):
+        raise TypeError("must be a list of directory paths")
+
+
+def _field(default: Any, types: tuple[type, ...], help: str, check: Any = None) -> Any:
+    return dc.field(default=default, metadata={"types": types, "help": help, "check": check})
+
+
+@dc.dataclass(frozen=True)
+class DfTableConfig:
+    """All df-table settings; the conf.py name is ``df_table_`` + the field name."""
+
+    preamble: str = _field("", (str,), "Python code run before every snippet.")
+    markup: str = _field(
+        "rst",
+        (str,),
+        "'rst': cells may hold inline reST; 'none': cell text is literal.",
+        _check_markup,
+    )
+    timeout: float = _field(30.0, (int, float), "Seconds a snippet may run.", _check_timeout)
+    memory_limit: int | str | None = _field(
+        "4GiB",
+        (int, str, type(None)),
+        "Address-space limit of the worker; 0/None: none.",
+        parse_size,
+    )
+    allowed_paths: tuple[str, ...] | list[str] = _field(  # noqa: RUF009 - immutable default
+        (),
+        (list, tuple),
+        "Directories outside the source directory that snippets may read "
+        "(relative to the conf.py directory).",
+        _check_paths,
+    )
+    allow_unsafe: bool = _field(
+        False, (bool,), "Allow snippets to write files, start processes and use the network."
+    )
+    raise_on_error: bool = _field(False, (bool,), "Stop the build at the first failing snippet.")
+
+    @property
+    def memory_limit_bytes(self) -> int | None:
+        return parse_size(self.memory_limit)
+
+
+def setup_config(app: Sphinx) -> None:
+    """Register every ``df_table_*`` value and check them once conf.py is read."""
+    for f in dc.fields(DfTableConfig):
+        app.add_config_value(f"df_table_{f.name}", f.default, "env", types=f.metadata["types"])
+    app.connect("config-inited", check_config)
+
+
+def check_config(app: Sphinx, config: Config) -> None:
+    """Validate each value; warn and fall back to the default for a bad one."""
+    values: dict[str, Any] = {}
+    for f in dc.fields(DfTableConfig):
+        name = f"df_table_{f.name}"
+        value = getattr(config, name)
+        ok = isinstance(value, f.metadata["types"])
+        reason = f"expected {' or '.join(t.__name__ for t in f.metadata['types'])}"
+        if ok and f.metadata["check"] is not None:
+            try:
+                f.metadata["check"](value)
+            except (TypeError, ValueError) as exc:
+                ok, reason = False, str(exc)
+        if not ok:
+            warn(
+                f"invalid conf.py value {name} = {value!r}: {reason}; using the default",
+                DfTableWarning.CONFIG,
+                None,
+            )
+            value = f.default
+            setattr(config, name, value)
+        values[f.name] = value
+    if values["allowed_paths"]:
+        base = Path(app.confdir)
+        config.df_table_allowed_paths = [str((base / p).resolve()) for p in values["allowed_paths"]]
+
+
+def get_config(config: Config) -> DfTableConfig:
+    """The validated settings as one typed object."""
+    return DfTableConfig(
+        **{f.name: getattr(config, f"df_table_{f.name}") for f in dc.fields(DfTableConfig)}
+    )

@@ -1,0 +1,253 @@
+"""Running snippets: one small interface in front of a worker process.
+
+:func:`SnippetRunner.run` takes the code, the directory it runs in and its limits,
+and returns a :class:`~.protocol.SnippetResult`: the table text, the files the
+snippet read and any error with its snippet line. The code runs in a separate
+worker process (:mod:`.worker`), never in Sphinx's.
+
+Sphinx's ``-j`` forks reader processes, which inherit whatever the main process
+holds. A worker is therefore tagged with the pid that started it; a process that
+finds a worker of another pid starts its own instead of talking to (and mixing
+answers with) its parent's. Forked readers leave through ``os._exit``, so
+workers are reaped with a :class:`multiprocessing.util.Finalize`, which
+multiprocessing runs before a child process exits, as well as on
+``build-finished`` and at interpreter exit in the main process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from multiprocessing.util import Finalize
+from pathlib import Path
+from typing import Any
+
+from . import protocol
+from .protocol import SnippetError, SnippetResult
+from .sandbox import Policy
+
+#: How long a new worker may take to import pandas and say it is ready.
+STARTUP_TIMEOUT = 120.0
+_FAULT_LINE = re.compile(r'File "<df-table>", line (\d+)')
+
+
+class WorkerStartError(RuntimeError):
+    """The worker process could not be started; the message says why."""
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """Everything a worker needs to know once, when it starts."""
+
+    srcdir: str
+    allowed_paths: tuple[str, ...] = ()
+    allow_unsafe: bool = False
+    memory_limit: int | None = None
+    sys_path: tuple[str, ...] = field(default_factory=lambda: tuple(sys.path))
+
+
+class _WorkerHandle:
+    """A running worker process and the parent's ends of its two pipes."""
+
+    def __init__(self, settings: RunnerSettings) -> None:
+        self.owner_pid = os.getpid()
+        self.tmpdir = tempfile.mkdtemp(prefix="df-table-")
+        self.capture_path = str(Path(self.tmpdir, "output"))
+        req_r, self.req_w = os.pipe()
+        self.resp_r, resp_w = os.pipe()
+        package_parent = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_parent, *filter(None, [env.get("PYTHONPATH")])]
+        )
+        env.setdefault("PYTHONHASHSEED", "0")  # deterministic set/dict order in snippets
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        # One BLAS thread: predictable address space under the memory limit.
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(var, "1")
+        with Path(self.tmpdir, "worker.log").open("wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sphinx_df_table.worker", str(req_r), str(resp_w)],
+                pass_fds=(req_r, resp_w),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,  # so a kill reaches anything the snippet started
+                env=env,
+                cwd=settings.srcdir,
+            )
+        os.close(req_r)
+        os.close(resp_w)
+        self._finalizer = Finalize(
+            self, _WorkerHandle._shutdown, args=self._state(), exitpriority=10
+        )
+        policy = Policy.build(
+            settings.srcdir,
+            settings.allowed_paths,
+            allow_unsafe=settings.allow_unsafe,
+            sys_path=settings.sys_path,
+        )
+        protocol.write_message(
+            self.req_w,
+            {
+                "sys_path": list(settings.sys_path),
+                "read_roots": policy.read_roots,
+                "import_roots": policy.import_roots,
+                "allow_unsafe": policy.allow_unsafe,
+                "memory_limit": settings.memory_limit,
+                "capture_path": self.capture_path,
+            },
+        )
+        ready = self._receive(time.monotonic() + STARTUP_TIMEOUT)
+        if not (isinstance(ready, dict) and ready.get("ready")):
+            detail = ready.get("error", "") if isinstance(ready, dict) else ""
+            self.close()
+            raise WorkerStartError(f"the df-table worker did not start: {detail or ready}")
+
+    def _state(self) -> tuple[Any, ...]:
+        return (self.proc, self.req_w, self.resp_r, self.tmpdir, self.owner_pid)
+
+    @staticmethod
+    def _shutdown(
+        proc: subprocess.Popen[bytes], req_w: int, resp_r: int, tmpdir: str, owner_pid: int
+    ) -> None:
+        if os.getpid() != owner_pid:  # an inherited copy: the worker is not ours to stop
+            return
+        for fd in (req_w, resp_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def _receive(self, deadline: float) -> Any:
+        """Wait for one message until ``deadline``; ``None`` on timeout, raise on EOF."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            readable, _, _ = select.select([self.resp_r], [], [], remaining)
+            if readable:
+                return protocol.read_message(self.resp_r, plain=True)
+
+    def captured_output(self) -> str:
+        try:
+            return Path(self.capture_path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def exchange(self, request: dict[str, Any], timeout: float) -> SnippetResult:
+        """Send a request and wait for its answer, or turn what happened into an error."""
+        started = time.monotonic()
+        try:
+            protocol.write_message(self.req_w, request)
+            answer = self._receive(started + timeout)
+        except (protocol.ProtocolError, BrokenPipeError):
+            return self._crashed(time.monotonic() - started)
+        if answer is None:
+            return self._timed_out(timeout)
+        return SnippetResult.from_plain(answer)
+
+    def _timed_out(self, timeout: float) -> SnippetResult:
+        self.close()
+        output = self.captured_output()
+        return SnippetResult(
+            error=SnippetError(
+                kind="timeout",
+                message=f"the snippet did not finish within {timeout:g} s "
+                "(df_table_timeout in conf.py, or the :timeout: option)",
+                line=_last_fault_line(output),
+            ),
+            output=output,
+            seconds=timeout,
+        )
+
+    def _crashed(self, seconds: float) -> SnippetResult:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        code = self.proc.returncode
+        output = self.captured_output()
+        self.close()
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            how = f"was killed by {name}"
+            if -code == signal.SIGKILL:
+                how += " (out of memory?)"
+        else:
+            how = f"exited with status {code}"
+        fault = next((ln for ln in output.splitlines() if ln.startswith("Fatal Python")), "")
+        return SnippetResult(
+            error=SnippetError(
+                kind="crash",
+                message=f"the snippet's worker process {how}" + (f": {fault}" if fault else ""),
+                line=_last_fault_line(output),
+            ),
+            output=output,
+            seconds=seconds,
+        )
+
+
+def _last_fault_line(output: str) -> int | None:
+    """The innermost snippet line in a faulthandler dump (it lists innermost first)."""
+    match = _FAULT_LINE.search(output)
+    return int(match.group(1)) if match else None
+
+
+class SnippetRunner:
+    """Runs snippets for one Sphinx application, one worker per process."""
+
+    def __init__(self, settings: RunnerSettings) -> None:
+        self.settings = settings
+        self._handle: _WorkerHandle | None = None
+
+    def _worker(self) -> _WorkerHandle:
+        handle = self._handle
+        if handle is not None and (
+            handle.owner_pid != os.getpid() or handle.proc.poll() is not None
+        ):
+            if handle.owner_pid == os.getpid():
+                handle.close()
+            handle = None
+        if handle is None:
+            handle = self._handle = _WorkerHandle(self.settings)
+        return handle
+
+    def run(
+        self,
+        code: str,
+        *,
+        cwd: str,
+        preamble: str = "",
+        result_var: str = "df",
+        timeout: float = 30.0,
+    ) -> SnippetResult:
+        """Run ``code`` in ``cwd`` and return its table, or the located error."""
+        request = {
+            "code": code,
+            "cwd": cwd,
+            "preamble": preamble,
+            "result_var": result_var,
+            "timeout": timeout,
+        }
+        return self._worker().exchange(request, timeout)
+
+    def close(self) -> None:
+        """Stop this process's worker, if any (inherited ones are left alone)."""
+        if self._handle is not None and self._handle.owner_pid == os.getpid():
+            self._handle.close()
+        self._handle = None

@@ -1,0 +1,149 @@
+"""What the Sphinx process and the snippet worker say to each other.
+
+The worker runs untrusted-looking snippets, so everything it sends back is
+plain data (``str``, ``int``, ``float``, ``bool``, ``None``, lists, tuples and
+dicts of those) read with an unpickler that refuses every class: a snippet
+cannot smuggle an object whose ``__reduce__`` would run code in Sphinx.
+
+Messages are length-prefixed pickles on dedicated pipes (not stdout), so C-level
+writes to file descriptor 1 inside the worker can never corrupt the stream.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import struct
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+_HEADER = struct.Struct("!Q")
+#: Refuse absurd frames instead of trying to allocate them.
+MAX_MESSAGE_BYTES = 1 << 31
+
+
+class ProtocolError(Exception):
+    """The other side closed the pipe or sent something that is not a message."""
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickles only builtin containers and scalars; any class is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the worker")
+
+
+def loads_plain(data: bytes) -> Any:
+    """Decode a message that must consist of plain data only."""
+    return _PlainUnpickler(io.BytesIO(data)).load()
+
+
+def _read_exact(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise ProtocolError("pipe closed")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_message(fd: int, payload: Any) -> None:
+    """Send one message: an 8-byte length, then the pickle."""
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def read_message(fd: int, *, plain: bool) -> Any:
+    """Receive one message; ``plain=True`` for anything coming from the worker."""
+    (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size))
+    if size > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {size} bytes is too large")
+    data = _read_exact(fd, size)
+    return loads_plain(data) if plain else pickle.loads(data)
+
+
+@dataclass(frozen=True)
+class TableData:
+    """A DataFrame reduced to what a table needs: text, already formatted.
+
+    ``header`` holds one row per column-label level; ``body`` one row per data
+    row. Every cell is a string. ``numeric`` marks columns whose dtype is a
+    number, for alignment.
+    """
+
+    header: list[list[str]]
+    body: list[list[str]]
+    numeric: list[bool] = field(default_factory=list)
+
+    @property
+    def n_columns(self) -> int:
+        rows = self.header or self.body
+        return len(rows[0]) if rows else 0
+
+    def to_plain(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> TableData:
+        return cls(header=data["header"], body=data["body"], numeric=data["numeric"])
+
+
+@dataclass(frozen=True)
+class SnippetError:
+    """Why a snippet produced no table, located in the snippet.
+
+    ``kind`` is one of the warning subtypes (see :mod:`.warnings_`); ``line`` is
+    1-based within the snippet (``None`` when no line is to blame, e.g. a wrong
+    result type); ``in_preamble`` is true when the failing line is in
+    ``df_table_preamble`` rather than the snippet.
+    """
+
+    kind: str
+    message: str
+    line: int | None = None
+    in_preamble: bool = False
+    traceback: str = ""
+
+    def to_plain(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> SnippetError:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class SnippetResult:
+    """The outcome of one snippet: a table or an error, plus what it touched."""
+
+    table: TableData | None = None
+    error: SnippetError | None = None
+    files_read: tuple[str, ...] = ()
+    output: str = ""
+    seconds: float = 0.0
+
+    def to_plain(self) -> dict[str, Any]:
+        return {
+            "table": self.table.to_plain() if self.table else None,
+            "error": self.error.to_plain() if self.error else None,
+            "files_read": list(self.files_read),
+            "output": self.output,
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> SnippetResult:
+        return cls(
+            table=TableData.from_plain(data["table"]) if data["table"] else None,
+            error=SnippetError.from_plain(data["error"]) if data["error"] else None,
+            files_read=tuple(data["files_read"]),
+            output=data["output"],
+            seconds=data["seconds"],
+        )

@@ -1,0 +1,229 @@
+"""Guard rails for snippets: which files they may read, and what else they may do.
+
+This is enforced with a PEP 578 audit hook, installed only in the snippet worker
+(an audit hook can never be removed, so it must not live in the Sphinx process).
+The hook is active only while a snippet runs. It is a guard rail against mistakes
+and hostile-looking pull-request content, **not** a security boundary: code that
+reads files through C libraries (Arrow, ctypes) is not seen by it. See the
+security page of the documentation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import site
+import sys
+import sysconfig
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: System files that the libraries themselves read while importing or running.
+SYSTEM_READ_FILES = (
+    "/etc/mime.types",
+    "/etc/localtime",
+    "/etc/timezone",
+    "/etc/nsswitch.conf",
+    "/etc/ld.so.cache",
+    "/dev/null",
+    "/dev/urandom",
+    "/dev/random",
+)
+#: System directories that are never sensitive and that libraries read from.
+SYSTEM_READ_DIRS = (
+    "/proc",
+    "/sys",
+    "/usr/share/zoneinfo",
+    "/usr/lib",
+    "/usr/local/lib",
+    "/lib",
+    "/lib64",
+    "/usr/share/fonts",
+    "/usr/share/numpy",
+)
+
+#: Audit events that start processes.
+PROCESS_EVENTS = frozenset(
+    {
+        "subprocess.Popen",
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "pty.spawn",
+        "os.startfile",
+    }
+)
+#: Audit events that reach the network.
+NETWORK_EVENTS = frozenset(
+    {
+        "socket.connect",
+        "socket.bind",
+        "socket.sendto",
+        "socket.sendmsg",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyaddr",
+        "urllib.Request",
+        "http.client.connect",
+        "ftplib.connect",
+        "smtplib.connect",
+    }
+)
+#: Audit events that change the file system, or signal other processes.
+WRITE_EVENTS = frozenset(
+    {
+        "os.remove",
+        "os.rename",
+        "os.rmdir",
+        "os.mkdir",
+        "os.symlink",
+        "os.link",
+        "os.truncate",
+        "os.chmod",
+        "os.chown",
+        "os.utime",
+        "os.chflags",
+        "os.lchflags",
+        "os.setxattr",
+        "os.removexattr",
+        "shutil.copyfile",
+        "shutil.copymode",
+        "shutil.copystat",
+        "shutil.copytree",
+        "shutil.move",
+        "shutil.rmtree",
+        "shutil.make_archive",
+        "shutil.unpack_archive",
+        "os.kill",
+        "os.killpg",
+        "signal.pthread_kill",
+    }
+)
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+class SandboxViolation(PermissionError):
+    """A snippet tried something the file-access policy refuses."""
+
+
+def _python_roots() -> list[str]:
+    """Directories of the Python installation and its installed packages."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            roots.add(path)
+    with contextlib.suppress(AttributeError):  # virtualenv's old site.py lacks it
+        roots.update(site.getsitepackages())
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    if user_site:
+        roots.add(user_site)
+    return sorted(roots)
+
+
+def _normalize(path: str) -> str:
+    return os.path.realpath(os.path.abspath(path))
+
+
+@dataclass
+class Policy:
+    """What a snippet may do. ``read_roots`` are directories it may read under."""
+
+    read_roots: list[str]
+    allow_unsafe: bool = False
+    #: Directories whose Python modules may be imported (``sys.path``); only
+    #: module files there are readable, so a repository root on ``sys.path``
+    #: does not open up everything in it.
+    import_roots: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls, srcdir: str, allowed: Iterable[str], *, allow_unsafe: bool, sys_path: Iterable[str]
+    ) -> Policy:
+        roots = [srcdir, *allowed, *_python_roots(), *SYSTEM_READ_DIRS]
+        return cls(
+            read_roots=sorted({_normalize(r) for r in roots}),
+            allow_unsafe=allow_unsafe,
+            import_roots=sorted({_normalize(p) for p in sys_path if p}),
+        )
+
+    def may_read(self, path: str) -> bool:
+        real = _normalize(path)
+        if real in SYSTEM_READ_FILES or os.path.isdir(real):
+            return True
+        if any(real == root or real.startswith(root + os.sep) for root in self.read_roots):
+            return True
+        suffix = Path(real).suffix
+        return suffix in {".py", ".pyc", ".so", ".pyd", ".pth", ".typed"} and any(
+            real.startswith(root + os.sep) for root in self.import_roots
+        )
+
+
+def is_write_open(mode: object, flags: object) -> bool:
+    """Whether an ``open`` audit event's mode or flags ask for writing."""
+    if isinstance(mode, str) and any(c in mode for c in "wax+"):
+        return True
+    return isinstance(flags, int) and bool(flags & _WRITE_FLAGS)
+
+
+@dataclass
+class Guard:
+    """The audit hook's state: active only while a snippet runs."""
+
+    policy: Policy
+    active: bool = False
+    files_read: list[str] = field(default_factory=list)
+
+    def __call__(self, event: str, args: tuple[object, ...]) -> None:
+        if not self.active:
+            return
+        if event == "open":
+            self._check_open(*args[:3])
+        elif not self.policy.allow_unsafe:
+            self._check_other(event)
+
+    def _check_open(self, path: object, mode: object, flags: object) -> None:
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            return  # an already-open file descriptor
+        name = os.fsdecode(path)
+        if is_write_open(mode, flags):
+            if not self.policy.allow_unsafe:
+                self._refuse(
+                    f"writing files is not allowed in a df-table snippet ({name!r}); "
+                    "set df_table_allow_unsafe = True in conf.py to allow it"
+                )
+            return
+        if not self.policy.allow_unsafe and not self.policy.may_read(name):
+            self._refuse(
+                f"reading {_normalize(name)!r} is outside the Sphinx source directory; "
+                "add its directory to df_table_allowed_paths in conf.py to allow it"
+            )
+        if os.path.isfile(name):
+            self.files_read.append(_normalize(name))
+
+    def _check_other(self, event: str) -> None:
+        if event in PROCESS_EVENTS:
+            what = "starting processes"
+        elif event in NETWORK_EVENTS:
+            what = "network access"
+        elif event in WRITE_EVENTS:
+            what = "changing files or signalling processes"
+        else:
+            return
+        self._refuse(
+            f"{what} ({event}) is not allowed in a df-table snippet; "
+            "set df_table_allow_unsafe = True in conf.py to allow it"
+        )
+
+    def _refuse(self, message: str) -> None:
+        # Deactivate while raising so that formatting the error cannot recurse.
+        self.active = False
+        try:
+            raise SandboxViolation(message)
+        finally:
+            self.active = True

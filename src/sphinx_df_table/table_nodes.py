@@ -1,0 +1,146 @@
+"""Table text -> docutils nodes: ``table > tgroup > colspec*, thead, tbody``.
+
+The structure is the one docutils' own table directives build
+(``ListTable.build_table_from_list``), so every writer (HTML, LaTeX, text, man,
+texinfo, ...) and every theme treats a df-table like any other table.
+
+Cell text is parsed with the reStructuredText *inline* parser only: roles,
+references and emphasis work, but a cell can never become a list, a section or
+any other block (``1.`` stays ``1.``). In MyST documents the same rST inline
+parser is used, so a CSV shared by ``.rst`` and ``.md`` pages renders alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace as Struct
+
+from docutils import nodes
+from docutils.parsers.rst import languages as rst_languages
+from docutils.parsers.rst.states import Inliner
+
+from .protocol import TableData
+
+#: Cell text -> (inline nodes, system messages).
+CellParser = Callable[[str], tuple[list[nodes.Node], list[nodes.system_message]]]
+
+#: A cell without any of these characters cannot contain inline markup (roles,
+#: emphasis, literals, references, substitutions, footnotes, escapes, URIs,
+#: e-mail addresses), so it becomes a single Text node without the parser.
+_MAYBE_MARKUP = re.compile(r"[*`_|\[\\:@]")
+_PEP_RFC = re.compile(r"\b(?:PEP|RFC)\b", re.IGNORECASE)
+
+
+class TableShapeError(ValueError):
+    """The options do not fit the table (too many header rows, widths, ...)."""
+
+
+def plain_cell_parser() -> CellParser:
+    """Cells as literal text: no markup is interpreted."""
+
+    def parse(text: str) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        return [nodes.Text(text)], []
+
+    return parse
+
+
+def rst_cell_parser(document: nodes.document, lineno: int, parent: nodes.Element) -> CellParser:
+    """Cells parsed with docutils' reST inline parser, in ``document``'s context."""
+    settings = document.settings
+    inliner = Inliner()
+    inliner.init_customizations(settings)
+    memo = Struct(
+        document=document,
+        reporter=document.reporter,
+        language=rst_languages.get_language(settings.language_code, document.reporter),
+        title_styles=[],
+        section_level=0,
+        section_bubble_up_kludge=False,
+        inliner=inliner,
+    )
+    check_pep_rfc = bool(
+        getattr(settings, "pep_references", False) or getattr(settings, "rfc_references", False)
+    )
+
+    def parse(text: str) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        if _MAYBE_MARKUP.search(text) or (check_pep_rfc and _PEP_RFC.search(text)):
+            found, messages = inliner.parse(text, lineno, memo, parent)
+            return list(found), list(messages)
+        return [nodes.Text(text)], []
+
+    return parse
+
+
+def column_widths(n_columns: int, widths: Sequence[int] | str | None) -> list[int]:
+    """docutils' rule: given widths must match the columns; else equal shares."""
+    if isinstance(widths, list):
+        if len(widths) != n_columns:
+            raise TableShapeError(
+                f":widths: has {len(widths)} values but the table has {n_columns} columns"
+            )
+        return list(widths)
+    return [100 // n_columns] * n_columns
+
+
+def build_table(
+    data: TableData,
+    *,
+    parse: CellParser,
+    header_rows: int | None = None,
+    stub_columns: int = 0,
+    widths: Sequence[int] | str | None = None,
+) -> tuple[nodes.table, list[nodes.system_message]]:
+    """Assemble the table node; ``header_rows`` defaults to the column-label rows.
+
+    ``header_rows`` counts rows of the whole grid (label rows, then data rows),
+    as ``csv-table`` counted rows of the CSV text that pandas wrote: existing
+    pages with ``:header-rows: 1`` get their labels as the one header row.
+    """
+    grid = [*data.header, *data.body]
+    n_columns = data.n_columns
+    n_header = len(data.header) if header_rows is None else header_rows
+    if n_header >= len(grid):
+        raise TableShapeError(
+            f":header-rows: {n_header} leaves no body rows (the table has {len(grid)} rows "
+            f"including {len(data.header)} column-label row(s))"
+        )
+    if stub_columns >= n_columns:
+        raise TableShapeError(
+            f":stub-columns: {stub_columns} leaves no data columns "
+            f"(the table has {n_columns} columns)"
+        )
+    table = nodes.table()
+    if widths == "auto":
+        table["classes"].append("colwidths-auto")
+    elif widths:
+        table["classes"].append("colwidths-given")
+    tgroup = nodes.tgroup(cols=n_columns)
+    table += tgroup
+    for index, width in enumerate(column_widths(n_columns, widths)):
+        colspec = nodes.colspec(colwidth=width)
+        if index < stub_columns:
+            colspec["stub"] = True
+        tgroup += colspec
+
+    messages: list[nodes.system_message] = []
+
+    def make_row(texts: list[str]) -> nodes.row:
+        row = nodes.row()
+        for text in texts:
+            entry = nodes.entry()
+            if text:
+                found, problems = parse(text)
+                entry += nodes.paragraph(text, "", *found)
+                messages.extend(problems)
+            row += entry
+        return row
+
+    if n_header:
+        thead = nodes.thead()
+        thead.extend(make_row(texts) for texts in grid[:n_header])
+        tgroup += thead
+    tbody = nodes.tbody()
+    tbody.extend(make_row(texts) for texts in grid[n_header:])
+    tgroup += tbody
+    return table, messages

@@ -1,0 +1,46 @@
+"""The warnings df-table emits, one subtype each, so users can silence them.
+
+Every warning has ``type="df_table"`` and one of the subtypes below, so a project
+can write ``suppress_warnings = ["df_table.timeout"]`` (or ``["df_table"]`` for
+all of them) in conf.py. Every warning has a location: the document line of the
+failing snippet line where one is known, else the directive's first line.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from sphinx.util.logging import getLogger
+
+WARNING_TYPE = "df_table"
+LOGGER = getLogger("sphinx_df_table")
+
+
+class DfTableWarning(Enum):
+    """Subtypes of ``df_table`` warnings."""
+
+    SYNTAX = "syntax"
+    """The snippet (or ``df_table_preamble``) is not valid Python."""
+    EXCEPTION = "exception"
+    """The snippet raised an exception (including ``SystemExit``, ``KeyboardInterrupt``)."""
+    RESULT = "result"
+    """The snippet defined no result variable, or not a non-empty DataFrame/Series."""
+    OPTION = "option"
+    """A directive option has an invalid value, or does not fit the table."""
+    TIMEOUT = "timeout"
+    """The snippet ran longer than ``df_table_timeout`` / ``:timeout:``."""
+    CRASH = "crash"
+    """The worker process running the snippet died (``os._exit``, a segfault, ...)."""
+    MEMORY = "memory"
+    """The snippet ran out of memory (``df_table_memory_limit``)."""
+    ACCESS = "access"
+    """The snippet did something the file-access policy refuses."""
+    CONFIG = "config"
+    """A ``df_table_*`` value in conf.py is invalid; its default is used instead."""
+    WORKER = "worker"
+    """The worker process could not be started at all."""
+
+
+def warn(message: str, subtype: DfTableWarning, location: str | None) -> None:
+    """Log one df-table warning at ``location`` (``"path/file.rst:LINE"``)."""
+    LOGGER.warning(message, type=WARNING_TYPE, subtype=subtype.value, location=location)

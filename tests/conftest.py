@@ -81,3 +81,35 @@ def run_sphinx_build(
         env=env,
         check=False,
     )
+
+
+_ANSI = __import__("re").compile(r"\x1b\[[0-9;]*m")
+
+
+def warnings_of(app: SphinxTestApp) -> list[str]:
+    """The warning lines of a build, without colour codes."""
+    text = _ANSI.sub("", app.warning.getvalue())  # type: ignore[attr-defined]
+    return [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
+
+
+@pytest.fixture(scope="module")
+def module_build(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., SphinxTestApp]:
+    """Like ``build``, but for a module-scoped fixture (one build, many asserts).
+
+    The app's global docutils/Sphinx registrations are cleaned up right after the
+    build, so other tests can build meanwhile; its output, environment and
+    warnings stay readable.
+    """
+
+    def _build(
+        files: dict[str, str], conf: str = "", builder: str = "html", **kwargs: object
+    ) -> SphinxTestApp:
+        src = write_project(tmp_path_factory.mktemp("src"), files, conf)
+        app = SphinxTestApp(builder, srcdir=src, **kwargs)  # type: ignore[arg-type]
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        return app
+
+    return _build

@@ -27,6 +27,7 @@ from .warnings_ import LOGGER, DfTableWarning, warn
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
 
 _RUNNER_ATTR = "_df_table_runner"
 
@@ -36,7 +37,7 @@ class DfTableError(ExtensionError):
 
 
 def _identifier(argument: str | None) -> str:
-    value = directives.unchanged_required(argument)
+    value = str(directives.unchanged_required(argument))
     if not value.isidentifier():
         raise ValueError(f"{value!r} is not a Python variable name")
     return value
@@ -84,28 +85,36 @@ def convert_options(raw: dict[str, str | None]) -> dict[str, Any]:
     return converted
 
 
-def get_runner(app: Sphinx) -> SnippetRunner:
-    """The snippet runner of this application (it starts its worker lazily)."""
-    runner: SnippetRunner | None = getattr(app, _RUNNER_ATTR, None)
+def get_runner(env: BuildEnvironment) -> SnippetRunner:
+    """The snippet runner of this build (it starts its worker lazily).
+
+    It is kept on the environment because that is what a directive can reach;
+    it pickles to its settings alone, and a forked ``-j`` reader starts its own
+    worker (see :mod:`.execution`).
+    """
+    runner: SnippetRunner | None = getattr(env, _RUNNER_ATTR, None)
     if runner is None:
-        config = get_config(app.config)
+        config = get_config(env.config)
         runner = SnippetRunner(
             RunnerSettings(
-                srcdir=str(app.srcdir),
+                srcdir=str(env.srcdir),
                 allowed_paths=tuple(config.allowed_paths),
                 allow_unsafe=config.allow_unsafe,
                 memory_limit=config.memory_limit_bytes,
             )
         )
-        setattr(app, _RUNNER_ATTR, runner)
+        setattr(env, _RUNNER_ATTR, runner)
     return runner
 
 
-def close_runner(app: Sphinx, _exception: BaseException | None = None) -> None:
-    """Stop the worker at the end of the build, whether it succeeded or not."""
-    runner: SnippetRunner | None = getattr(app, _RUNNER_ATTR, None)
+def reset_runner(app: Sphinx, _exception: BaseException | None = None) -> None:
+    """Stop the worker; at ``builder-inited`` this drops a runner unpickled from a
+    previous build, whose settings may be stale; at ``build-finished`` it reaps
+    the worker whether the build succeeded or not."""
+    runner: SnippetRunner | None = getattr(app.env, _RUNNER_ATTR, None)
     if runner is not None:
         runner.close()
+        setattr(app.env, _RUNNER_ATTR, None)
 
 
 class DfTableDirective(SphinxDirective):
@@ -136,7 +145,7 @@ class DfTableDirective(SphinxDirective):
         source = self.get_source_info()[0]
         directory = Path(source).resolve().parent if source else Path(self.env.srcdir)
         try:
-            result = get_runner(self.env.app).run(
+            result = get_runner(self.env).run(
                 "\n".join(self.content),
                 cwd=str(directory),
                 preamble=config.preamble,
@@ -222,4 +231,5 @@ class DfTableDirective(SphinxDirective):
 def setup_directive(app: Sphinx) -> None:
     """Register ``df-table`` and stop its worker when the build ends."""
     app.add_directive("df-table", DfTableDirective)
-    app.connect("build-finished", close_runner)
+    app.connect("builder-inited", reset_runner)
+    app.connect("build-finished", reset_runner)

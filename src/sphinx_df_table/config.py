@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sphinx.config import Config
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "K": 1, "M": 2, "G": 3, "T": 4}
+_UNITS = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4}
 MARKUP_CHOICES = ("rst", "none")
 
 

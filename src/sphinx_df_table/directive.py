@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.tables import Table, align
+from docutils.parsers.rst.states import RSTState
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
@@ -85,17 +86,39 @@ def convert_options(raw: dict[str, str | None]) -> dict[str, Any]:
     return converted
 
 
+class _RunnerSlot:
+    """Holds the runner on the environment without pickling it.
+
+    A worker is a resource of one process; Sphinx pickles the environment (and
+    ``-j`` readers send theirs back), so the slot pickles empty.
+    """
+
+    def __init__(self) -> None:
+        self.runner: SnippetRunner | None = None
+
+    def __reduce__(self) -> tuple[type[_RunnerSlot], tuple[()]]:
+        return (_RunnerSlot, ())
+
+
+def _slot(env: BuildEnvironment) -> _RunnerSlot:
+    slot: _RunnerSlot | None = getattr(env, _RUNNER_ATTR, None)
+    if slot is None:
+        slot = _RunnerSlot()
+        setattr(env, _RUNNER_ATTR, slot)
+    return slot
+
+
 def get_runner(env: BuildEnvironment) -> SnippetRunner:
     """The snippet runner of this build (it starts its worker lazily).
 
     It is kept on the environment because that is what a directive can reach;
-    it pickles to its settings alone, and a forked ``-j`` reader starts its own
-    worker (see :mod:`.execution`).
+    a forked ``-j`` reader inherits it but starts its own worker (see
+    :mod:`.execution`).
     """
-    runner: SnippetRunner | None = getattr(env, _RUNNER_ATTR, None)
-    if runner is None:
+    slot = _slot(env)
+    if slot.runner is None:
         config = get_config(env.config)
-        runner = SnippetRunner(
+        slot.runner = SnippetRunner(
             RunnerSettings(
                 srcdir=str(env.srcdir),
                 allowed_paths=tuple(config.allowed_paths),
@@ -103,18 +126,16 @@ def get_runner(env: BuildEnvironment) -> SnippetRunner:
                 memory_limit=config.memory_limit_bytes,
             )
         )
-        setattr(env, _RUNNER_ATTR, runner)
-    return runner
+    return slot.runner
 
 
 def reset_runner(app: Sphinx, _exception: BaseException | None = None) -> None:
-    """Stop the worker; at ``builder-inited`` this drops a runner unpickled from a
-    previous build, whose settings may be stale; at ``build-finished`` it reaps
-    the worker whether the build succeeded or not."""
-    runner: SnippetRunner | None = getattr(app.env, _RUNNER_ATTR, None)
-    if runner is not None:
-        runner.close()
-        setattr(app.env, _RUNNER_ATTR, None)
+    """Stop the worker: at ``build-finished`` whether the build succeeded or not,
+    and at ``builder-inited`` in case settings changed since the last use."""
+    slot = _slot(app.env)
+    if slot.runner is not None:
+        slot.runner.close()
+        slot.runner = None
 
 
 class DfTableDirective(SphinxDirective):
@@ -129,11 +150,17 @@ class DfTableDirective(SphinxDirective):
 
     def snippet_location(self, line: int | None) -> str:
         """``file:LINE`` of snippet line ``line`` (1-based), else of the directive."""
-        if line is not None and 0 < line <= len(self.content):
+        if line is None or not 0 < line <= len(self.content):
+            return self.get_location()
+        if isinstance(self.state, RSTState):
+            # reST keeps each content line's own source and offset, which also
+            # holds inside an ``.. include::``d file.
             source, offset = self.content.items[line - 1]
-            if source and offset is not None:
-                return f"{source}:{offset + 1}"
-        return self.get_location()
+            return f"{source}:{offset + 1}"
+        # MyST numbers content lines from 0 and gives the body's offset relative
+        # to the line after the directive's first line.
+        source = self.get_source_info()[0]
+        return f"{source}:{self.lineno + self.content_offset + line}"
 
     def run(self) -> list[nodes.Node]:
         try:
@@ -169,7 +196,7 @@ class DfTableDirective(SphinxDirective):
         parse = (
             plain_cell_parser()
             if markup == "none"
-            else rst_cell_parser(self.state.document, self.lineno, self.state.parent)
+            else rst_cell_parser(self.state.document, self.lineno)
         )
         try:
             table, cell_messages = build_table(

@@ -45,8 +45,12 @@ def plain_cell_parser() -> CellParser:
     return parse
 
 
-def rst_cell_parser(document: nodes.document, lineno: int, parent: nodes.Element) -> CellParser:
-    """Cells parsed with docutils' reST inline parser, in ``document``'s context."""
+def rst_cell_parser(document: nodes.document, lineno: int) -> CellParser:
+    """Cells parsed with docutils' reST inline parser, in ``document``'s context.
+
+    We drive docutils' :class:`Inliner` ourselves instead of calling
+    ``state.inline_text``, because MyST's state parses inline *Markdown* there.
+    """
     settings = document.settings
     inliner = Inliner()
     inliner.init_customizations(settings)
@@ -65,7 +69,7 @@ def rst_cell_parser(document: nodes.document, lineno: int, parent: nodes.Element
 
     def parse(text: str) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         if _MAYBE_MARKUP.search(text) or (check_pep_rfc and _PEP_RFC.search(text)):
-            found, messages = inliner.parse(text, lineno, memo, parent)
+            found, messages = inliner.parse(text, lineno, memo, nodes.inline())
             return list(found), list(messages)
         return [nodes.Text(text)], []
 

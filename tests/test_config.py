@@ -69,7 +69,8 @@ def test_allowed_paths_resolve_against_confdir(build, tmp_path) -> None:  # type
     (shared / "prices.csv").write_text("Inst. Type,rate\ntrn1.2xlarge,1.1\n", encoding="utf-8")
     app = build(
         {
-            "index.rst": "T\n=\n\n.. df-table::\n\n   df = pd.read_csv('../shared-data/prices.csv')\n"
+            "index.rst": "T\n=\n\n.. df-table::\n\n"
+            "   df = pd.read_csv('../shared-data/prices.csv')\n"
         },
         conf="df_table_allowed_paths = ['../shared-data']\n",
     )

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -61,6 +60,7 @@ class _WorkerHandle:
     def __init__(self, settings: RunnerSettings) -> None:
         self.owner_pid = os.getpid()
         self.tmpdir = tempfile.mkdtemp(prefix="df-table-")
+        self.requests = 0
         self.capture_path = str(Path(self.tmpdir, "output"))
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
@@ -96,22 +96,26 @@ class _WorkerHandle:
             allow_unsafe=settings.allow_unsafe,
             sys_path=settings.sys_path,
         )
-        protocol.write_message(
-            self.req_w,
-            {
-                "sys_path": list(settings.sys_path),
-                "read_roots": policy.read_roots,
-                "import_roots": policy.import_roots,
-                "allow_unsafe": policy.allow_unsafe,
-                "memory_limit": settings.memory_limit,
-                "capture_path": self.capture_path,
-            },
-        )
-        ready = self._receive(time.monotonic() + STARTUP_TIMEOUT)
+        init = {
+            "sys_path": list(settings.sys_path),
+            "read_roots": policy.read_roots,
+            "import_roots": policy.import_roots,
+            "allow_unsafe": policy.allow_unsafe,
+            "memory_limit": settings.memory_limit,
+            "capture_path": self.capture_path,
+            "parent_pid": self.owner_pid,
+        }
+        try:
+            protocol.write_message(self.req_w, init)
+            ready = self._receive(time.monotonic() + STARTUP_TIMEOUT)
+        except (protocol.ProtocolError, OSError) as exc:
+            ready = {"error": f"{exc}: {self.startup_log()}"}
+        if ready is None:
+            ready = {"error": f"no answer within {STARTUP_TIMEOUT:g} s"}
         if not (isinstance(ready, dict) and ready.get("ready")):
-            detail = ready.get("error", "") if isinstance(ready, dict) else ""
             self.close()
-            raise WorkerStartError(f"the df-table worker did not start: {detail or ready}")
+            detail = ready.get("error") if isinstance(ready, dict) else None
+            raise WorkerStartError(f"the df-table worker did not start: {detail or ready!r}")
 
     def _state(self) -> tuple[Any, ...]:
         return (self.proc, self.req_w, self.resp_r, self.tmpdir, self.owner_pid)
@@ -125,9 +129,11 @@ class _WorkerHandle:
         for fd in (req_w, resp_r):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
+        # Kill the whole process group before reaping the worker: until it is
+        # reaped its pid (the group's id) cannot be reused, and the group still
+        # holds anything a snippet started, even after the worker itself died.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=10)
         shutil.rmtree(tmpdir, ignore_errors=True)
@@ -136,14 +142,19 @@ class _WorkerHandle:
         self._finalizer()
 
     def _receive(self, deadline: float) -> Any:
-        """Wait for one message until ``deadline``; ``None`` on timeout, raise on EOF."""
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            readable, _, _ = select.select([self.resp_r], [], [], remaining)
-            if readable:
-                return protocol.read_message(self.resp_r, plain=True)
+        """One whole message by ``deadline``; ``None`` on timeout, raise on EOF/garbage."""
+        try:
+            return protocol.read_message(self.resp_r, plain=True, deadline=deadline)
+        except protocol.ProtocolTimeout:
+            return None
+
+    def startup_log(self) -> str:
+        """The end of what the worker wrote to stderr before its first snippet."""
+        try:
+            text = Path(self.tmpdir, "worker.log").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "no log"
+        return text.strip()[-2000:] or "no log"
 
     def captured_output(self) -> str:
         try:
@@ -154,18 +165,31 @@ class _WorkerHandle:
     def exchange(self, request: dict[str, Any], timeout: float) -> SnippetResult:
         """Send a request and wait for its answer, or turn what happened into an error."""
         started = time.monotonic()
+        self.requests += 1
+        request_id = self.requests
         try:
-            protocol.write_message(self.req_w, request)
+            protocol.write_message(self.req_w, {**request, "id": request_id})
             answer = self._receive(started + timeout)
-        except (protocol.ProtocolError, BrokenPipeError):
+        except (protocol.ProtocolError, OSError):
             return self._crashed(time.monotonic() - started)
         if answer is None:
             return self._timed_out(timeout)
-        return SnippetResult.from_plain(answer)
+        try:
+            if answer["id"] != request_id:
+                raise ValueError(f"answer to request {answer['id']!r}, not {request_id}")
+            result = SnippetResult.from_plain(answer["result"])
+        except (KeyError, TypeError, ValueError) as exc:
+            # Only a snippet writing to the worker's pipe can cause this.
+            return self._crashed(time.monotonic() - started, f"sent a garbled answer ({exc})")
+        if answer.get("restart"):
+            # The snippet left something behind that cannot be undone (a thread,
+            # an audit hook): the next snippet gets a fresh worker.
+            self.close()
+        return result
 
     def _timed_out(self, timeout: float) -> SnippetResult:
+        output = _clean_dump(self.captured_output())  # before close() removes the file
         self.close()
-        output = self.captured_output()
         return SnippetResult(
             error=SnippetError(
                 kind="timeout",
@@ -177,20 +201,16 @@ class _WorkerHandle:
             seconds=timeout,
         )
 
-    def _crashed(self, seconds: float) -> SnippetResult:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=5)
-        code = self.proc.returncode
-        output = self.captured_output()
+    def _crashed(self, seconds: float, how: str = "") -> SnippetResult:
+        code = None if how else _exit_status(self.proc, timeout=5)
+        output = _clean_dump(self.captured_output())
         self.close()
-        if code is not None and code < 0:
-            name = signal.Signals(-code).name
-            how = f"was killed by {name}"
-            if -code == signal.SIGKILL:
-                how += " (out of memory?)"
-        else:
-            how = f"exited with status {code}"
-        fault = next((ln for ln in output.splitlines() if ln.startswith("Fatal Python")), "")
+        if not how:
+            how = _how_it_ended(code)
+        fault = next(
+            (ln for ln in output.splitlines() if ln.startswith(("Fatal Python", "os._exit("))),
+            "",
+        )
         return SnippetResult(
             error=SnippetError(
                 kind="crash",
@@ -200,6 +220,50 @@ class _WorkerHandle:
             output=output,
             seconds=seconds,
         )
+
+
+def _exit_status(proc: subprocess.Popen[bytes], timeout: float = 0.0) -> int | None:
+    """The worker's exit status (as ``Popen.returncode``) once it has ended, else None.
+
+    Unlike ``Popen.poll`` this does not reap the worker (``WNOWAIT``), so that its
+    process group can still be killed safely afterwards.
+    """
+    deadline = time.monotonic() + timeout
+    while proc.returncode is None:
+        try:
+            info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:  # already reaped
+            return proc.poll()
+        if info is not None:
+            killed = info.si_code in (os.CLD_KILLED, os.CLD_DUMPED)
+            return -info.si_status if killed else info.si_status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.005)
+    return proc.returncode
+
+
+def _how_it_ended(code: int | None) -> str:
+    if code is not None and code < 0:
+        how = f"was killed by {signal.Signals(-code).name}"
+        if -code == signal.SIGKILL:
+            how += " (out of memory?)"
+        return how
+    return f"exited with status {code}"
+
+
+_OWN_FRAME = re.compile(
+    r'^\s*File "(?:' + re.escape(str(Path(__file__).resolve().parent)) + r'[^"]*|<frozen runpy>)"'
+)
+
+
+def _clean_dump(output: str) -> str:
+    """A faulthandler dump without df-table's own frames and the module list."""
+    return "".join(
+        line
+        for line in output.splitlines(keepends=True)
+        if not _OWN_FRAME.match(line) and not line.startswith("Extension modules:")
+    )
 
 
 def _last_fault_line(output: str) -> int | None:
@@ -214,17 +278,27 @@ class SnippetRunner:
     def __init__(self, settings: RunnerSettings) -> None:
         self.settings = settings
         self._handle: _WorkerHandle | None = None
+        #: A failed start, per process: retrying for every table would only
+        #: repeat the same slow failure.
+        self._start_error: tuple[int, WorkerStartError] | None = None
 
     def _worker(self) -> _WorkerHandle:
+        pid = os.getpid()
         handle = self._handle
         if handle is not None and (
-            handle.owner_pid != os.getpid() or handle.proc.poll() is not None
+            handle.owner_pid != pid or _exit_status(handle.proc) is not None
         ):
-            if handle.owner_pid == os.getpid():
+            if handle.owner_pid == pid:
                 handle.close()
             handle = None
         if handle is None:
-            handle = self._handle = _WorkerHandle(self.settings)
+            if self._start_error is not None and self._start_error[0] == pid:
+                raise self._start_error[1]
+            try:
+                handle = self._handle = _WorkerHandle(self.settings)
+            except WorkerStartError as exc:
+                self._start_error = (pid, exc)
+                raise
         return handle
 
     def run(

@@ -14,7 +14,9 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import select
 import struct
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -39,10 +41,23 @@ def loads_plain(data: bytes) -> Any:
     return _PlainUnpickler(io.BytesIO(data)).load()
 
 
-def _read_exact(fd: int, size: int) -> bytes:
+class ProtocolTimeout(ProtocolError):
+    """The deadline passed before a whole message arrived."""
+
+
+def _wait_readable(fd: int, deadline: float | None) -> None:
+    if deadline is None:
+        return
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+        raise ProtocolTimeout("no complete message before the deadline")
+
+
+def _read_exact(fd: int, size: int, deadline: float | None = None) -> bytes:
     chunks: list[bytes] = []
     remaining = size
     while remaining:
+        _wait_readable(fd, deadline)
         chunk = os.read(fd, min(remaining, 1 << 20))
         if not chunk:
             raise ProtocolError("pipe closed")
@@ -60,13 +75,23 @@ def write_message(fd: int, payload: Any) -> None:
         view = view[written:]
 
 
-def read_message(fd: int, *, plain: bool) -> Any:
-    """Receive one message; ``plain=True`` for anything coming from the worker."""
-    (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size))
+def read_message(fd: int, *, plain: bool, deadline: float | None = None) -> Any:
+    """Receive one message; ``plain=True`` for anything coming from the worker.
+
+    With a ``deadline`` (a :func:`time.monotonic` value), the *whole* message
+    must arrive by then, or :class:`ProtocolTimeout` is raised: a snippet that
+    writes half a message to the pipe and then sleeps cannot hang the reader.
+    """
+    (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
     if size > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message of {size} bytes is too large")
-    data = _read_exact(fd, size)
-    return loads_plain(data) if plain else pickle.loads(data)
+    data = _read_exact(fd, size, deadline)
+    if not plain:
+        return pickle.loads(data)
+    try:
+        return loads_plain(data)
+    except Exception as exc:  # not a pickle, or one that names a class
+        raise ProtocolError(f"not a valid message: {exc}") from exc
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import os
 import site
 import sys
 import sysconfig
+import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,12 +179,18 @@ class Guard:
     policy: Policy
     active: bool = False
     files_read: list[str] = field(default_factory=list)
+    #: Set when the snippet did something the worker cannot undo afterwards.
+    tainted: str | None = None
 
     def __call__(self, event: str, args: tuple[object, ...]) -> None:
         if not self.active:
             return
         if event == "open":
             self._check_open(*args[:3])
+        elif event == "sqlite3.connect":
+            self._check_sqlite(args[0] if args else None)
+        elif event == "sys.addaudithook":
+            self.tainted = "the snippet added an audit hook"
         elif not self.policy.allow_unsafe:
             self._check_other(event)
 
@@ -198,13 +205,39 @@ class Guard:
                     "set df_table_allow_unsafe = True in conf.py to allow it"
                 )
             return
+        self._check_read(name)
+
+    def _check_read(self, name: str) -> None:
         if not self.policy.allow_unsafe and not self.policy.may_read(name):
+            real = _normalize(name)
+            shown = repr(real) if real == os.path.abspath(name) else f"{name!r} (-> {real!r})"
             self._refuse(
-                f"reading {_normalize(name)!r} is outside the Sphinx source directory; "
+                f"reading {shown} is not allowed: it is outside the Sphinx source directory; "
                 "add its directory to df_table_allowed_paths in conf.py to allow it"
             )
         if os.path.isfile(name):
             self.files_read.append(_normalize(name))
+
+    def _check_sqlite(self, database: object) -> None:
+        """``sqlite3.connect(path)`` reads ``path``, and creates it when it is missing."""
+        if not isinstance(database, (str, bytes, os.PathLike)):
+            return
+        name = os.fsdecode(database)
+        creates = True
+        if name.startswith("file:"):  # a URI: sqlite3.connect(..., uri=True)
+            uri = urllib.parse.urlsplit(name)
+            mode = urllib.parse.parse_qs(uri.query).get("mode", [""])[-1]
+            name, creates = urllib.parse.unquote(uri.path), mode not in ("ro", "rw")
+            if mode == "memory":
+                return
+        if name in ("", ":memory:"):
+            return
+        if creates and not os.path.exists(name) and not self.policy.allow_unsafe:
+            self._refuse(
+                f"creating the database {name!r} is not allowed in a df-table snippet; "
+                "set df_table_allow_unsafe = True in conf.py to allow it"
+            )
+        self._check_read(name)
 
     def _check_other(self, event: str) -> None:
         if event in PROCESS_EVENTS:

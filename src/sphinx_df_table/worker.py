@@ -3,9 +3,12 @@
 Started by :mod:`.execution` as ``python -m sphinx_df_table.worker REQ_FD RESP_FD``.
 It imports pandas once, then answers one request at a time. Everything a
 snippet could change that matters to the next snippet (working directory,
-``sys.path``, environment, pandas and numpy options, warning filters, standard
+``sys.path``, ``sys.modules``, environment, builtins, pandas and numpy options
+and module attributes, warning filters, signal handlers and timers, standard
 streams) is restored after each run; whatever the snippet writes to file
-descriptors 1 and 2 goes to a capture file, never to the protocol pipe.
+descriptors 1 and 2 goes to a capture file, never to the protocol pipe. What
+cannot be put back (a thread the snippet left running, another audit hook)
+makes the worker ask to be replaced after answering.
 
 User code only ever runs here, so that ``os._exit``, a segfault, an endless loop
 or exhausted memory cost a worker, not the Sphinx build.
@@ -16,15 +19,19 @@ from __future__ import annotations
 import builtins
 import contextlib
 import faulthandler
+import gc
+import io
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from types import CodeType
-from typing import Any
+from types import CodeType, ModuleType
+from typing import Any, NoReturn
 
 from . import protocol
 from .sandbox import Guard, Policy, SandboxViolation
@@ -33,6 +40,33 @@ SNIPPET_FILENAME = "<df-table>"
 PREAMBLE_FILENAME = "<df_table_preamble>"
 #: At most this much captured output is sent back per snippet.
 MAX_OUTPUT = 64 * 1024
+#: Frames from this package are left out of the tracebacks shown to authors.
+_PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
+#: Signals whose Python handlers a snippet might change and that could then
+#: fire during a later snippet (timers, job control, termination).
+_WATCHED_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in (
+        "SIGALRM",
+        "SIGVTALRM",
+        "SIGPROF",
+        "SIGINT",
+        "SIGTERM",
+        "SIGHUP",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGCHLD",
+        "SIGPIPE",
+        "SIGXCPU",
+        "SIGXFSZ",
+    )
+    if hasattr(signal, name)
+)
+_TIMERS = tuple(
+    getattr(signal, name)
+    for name in ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF")
+    if hasattr(signal, name)
+)
 
 
 def _snippet_line(tb: Any) -> tuple[int | None, bool]:
@@ -46,40 +80,69 @@ def _snippet_line(tb: Any) -> tuple[int | None, bool]:
     return line, in_preamble
 
 
+def _without_own_frames(te: traceback.TracebackException) -> None:
+    """Drop this package's frames from ``te`` and the exceptions it chains to."""
+    seen: set[int] = set()
+    pending = [te]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.stack = traceback.StackSummary.from_list(
+            [f for f in current.stack if not (f.filename or "").startswith(_PACKAGE_DIR)]
+        )
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        pending.extend(getattr(current, "exceptions", None) or ())
+
+
 def _user_traceback(exc: BaseException) -> str:
-    """The traceback without the worker's own frames."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename not in (
-        SNIPPET_FILENAME,
-        PREAMBLE_FILENAME,
-    ):
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb))
+    """The traceback as the snippet's author needs it: no frames of df-table itself."""
+    te = traceback.TracebackException.from_exception(exc)
+    _without_own_frames(te)
+    return "".join(te.format())
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SandboxViolation):
+        return str(exc)  # the subtype already says it is an access refusal
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
-def _error_from(exc: BaseException) -> protocol.SnippetError:
+def _format_size(size: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:g} {unit}" if unit == "B" else f"{size:.3g} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    raise AssertionError  # pragma: no cover - the loop always returns
+
+
+def _error_from(exc: BaseException, memory_limit: int | None) -> protocol.SnippetError:
     """Classify a snippet's exception and find the snippet line to blame."""
     if isinstance(exc, SyntaxError) and exc.filename in (SNIPPET_FILENAME, PREAMBLE_FILENAME):
+        # The location says where; format_exception_only would repeat the line.
         return protocol.SnippetError(
             kind="syntax",
-            message=_describe(exc),
+            message=f"{type(exc).__name__}: {exc.msg}",
             line=exc.lineno,
             in_preamble=exc.filename == PREAMBLE_FILENAME,
         )
     line, in_preamble = _snippet_line(exc.__traceback__)
+    message = _describe(exc)
     if isinstance(exc, SandboxViolation):
         kind = "access"
     elif isinstance(exc, MemoryError):
         kind = "memory"
+        if memory_limit:
+            message += (
+                f" (the snippet worker may use {_format_size(memory_limit)} of address space;"
+                " raise df_table_memory_limit in conf.py to allow more)"
+            )
     else:
         kind = "exception"
     return protocol.SnippetError(
         kind=kind,
-        message=_describe(exc),
+        message=message,
         line=line,
         in_preamble=in_preamble,
         traceback=_user_traceback(exc),
@@ -94,9 +157,47 @@ def _pandas_options(pd: Any) -> dict[str, Any]:
         warnings.simplefilter("ignore")
         return {
             key: pd.get_option(key)
-            for key in sorted(config._registered_options)
-            if key not in config._deprecated_options
+            for key in sorted(config._registered_options)  # type: ignore[attr-defined]
+            if key not in config._deprecated_options  # type: ignore[attr-defined]
         }
+
+
+def _same(current: Any, saved: dict[str, Any]) -> bool:
+    """Whether a namespace still holds exactly ``saved`` (a fast C-level comparison)."""
+    try:
+        return bool(current == saved)
+    except Exception:  # a value was replaced by one whose == refuses (an array, pd.NA)
+        return False
+
+
+class _Namespace:
+    """The attributes of a module or class, put back after each snippet.
+
+    A snippet that replaces ``pd.read_csv``, deletes ``DataFrame.head``, registers
+    an accessor or rebinds ``builtins.print`` would otherwise change what every
+    later snippet sees. Submodules imported meanwhile are kept: the import system
+    added them and will not add them again.
+    """
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.saved = dict(vars(target))
+
+    def restore(self) -> None:
+        current = vars(self.target)
+        if _same(current, self.saved):
+            return
+        for key in [k for k in current if k not in self.saved]:
+            if not isinstance(current[key], ModuleType):
+                with contextlib.suppress(AttributeError, TypeError):
+                    delattr(self.target, key)
+        for key, value in self.saved.items():
+            if current.get(key, _MISSING) is not value:
+                with contextlib.suppress(AttributeError, TypeError):
+                    setattr(self.target, key, value)
+
+
+_MISSING = object()
 
 
 class Worker:
@@ -106,14 +207,30 @@ class Worker:
         import numpy as np
         import pandas as pd
 
+        # What a snippet sees by default; registering a few submodules now also
+        # keeps their import out of the first snippet's time and file reads.
+        from .frame_text import frame_to_table  # noqa: F401
+
         self.pd = pd
         self.np = np
+        self.pid = os.getpid()
+        self.memory_limit: int | None = init["memory_limit"]
         sys.path[:] = init["sys_path"]
         self.base_sys_path = list(sys.path)
+        self.base_sys_modules = dict(sys.modules)
         self.base_environ = dict(os.environ)
         self.base_np_err = np.geterr()
         self.base_np_print = np.get_printoptions()
         self.base_pd_options = _pandas_options(pd)
+        self.base_handlers = {s: signal.getsignal(s) for s in _WATCHED_SIGNALS}
+        self.base_sigmask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        self.base_threads = threading.active_count()
+        self.base_hooks = (sys.excepthook, sys.displayhook, sys.breakpointhook)
+        self.namespaces = [
+            _Namespace(target)
+            for target in (builtins, os, os.path, pd, np, pd.DataFrame, pd.Series, pd.Index)
+        ]
+        self.real_exit = os._exit
         self.guard = Guard(
             Policy(
                 read_roots=init["read_roots"],
@@ -123,23 +240,37 @@ class Worker:
         )
         sys.addaudithook(self.guard)
         self.capture_path: str = init["capture_path"]
-        # Reserve descriptors for the real stdout/stderr so they can be restored.
+        # Descriptors for the real fds 1 and 2, to put back after each capture.
         self.saved_fds = (os.dup(1), os.dup(2))
+        self.streams = (sys.stdout, sys.stderr)
 
     @contextlib.contextmanager
     def _captured_output(self, sink: list[str]) -> Iterator[None]:
-        """Send fds 1 and 2 (and sys.stdout/err) to the capture file."""
-        sys.stdout.flush()
-        sys.stderr.flush()
+        """Send fds 1 and 2 to the capture file, through fresh ``sys.stdout``/``stderr``.
+
+        The snippet gets its own stream objects, so that closing or replacing
+        them cannot break the next snippet's ``print``.
+        """
         with Path(self.capture_path).open("w+b") as capture:
             os.dup2(capture.fileno(), 1)
             os.dup2(capture.fileno(), 2)
+            streams = [
+                io.TextIOWrapper(
+                    io.FileIO(fd, "w", closefd=False),
+                    encoding="utf-8",
+                    errors="backslashreplace",
+                    write_through=True,
+                )
+                for fd in (1, 2)
+            ]
+            sys.stdout, sys.stderr = streams
             try:
                 yield
             finally:
-                with contextlib.suppress(Exception):
-                    sys.stdout.flush()
-                    sys.stderr.flush()
+                for stream in streams:
+                    with contextlib.suppress(Exception):
+                        stream.flush()
+                sys.stdout, sys.stderr = self.streams
                 os.dup2(self.saved_fds[0], 1)
                 os.dup2(self.saved_fds[1], 2)
                 capture.seek(0)
@@ -152,22 +283,56 @@ class Worker:
     @contextlib.contextmanager
     def _isolated(self, cwd: str) -> Iterator[None]:
         """Run in ``cwd`` and put everything a snippet may change back afterwards."""
-        stdout, stderr = sys.stdout, sys.stderr
         recursion = sys.getrecursionlimit()
         os.chdir(cwd)
         try:
             with warnings.catch_warnings():
                 yield
         finally:
-            sys.stdout, sys.stderr = stdout, stderr
-            sys.setrecursionlimit(recursion)
-            sys.path[:] = self.base_sys_path
-            if os.environ != self.base_environ:
-                os.environ.clear()
-                os.environ.update(self.base_environ)
-            self._restore_pandas_options()
-            self.np.seterr(**self.base_np_err)
-            self.np.set_printoptions(**self.base_np_print)
+            self._restore(recursion)
+
+    def _restore(self, recursion: int) -> None:
+        sys.settrace(None)
+        sys.setprofile(None)
+        threading.settrace(None)
+        threading.setprofile(None)
+        for timer in _TIMERS:
+            signal.setitimer(timer, 0)
+        for signum, handler in self.base_handlers.items():
+            if signal.getsignal(signum) is not handler and handler is not None:
+                signal.signal(signum, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, self.base_sigmask)
+        sys.excepthook, sys.displayhook, sys.breakpointhook = self.base_hooks
+        sys.setrecursionlimit(recursion)
+        if not gc.isenabled():
+            gc.enable()
+        sys.path[:] = self.base_sys_path
+        self._restore_sys_modules()
+        for namespace in self.namespaces:
+            namespace.restore()
+        if os.environ != self.base_environ:
+            os.environ.clear()
+            os.environ.update(self.base_environ)
+        self._restore_pandas_options()
+        self.np.seterr(**self.base_np_err)
+        self.np.set_printoptions(**self.base_np_print)
+        if not faulthandler.is_enabled():
+            faulthandler.enable()
+
+    def _restore_sys_modules(self) -> None:
+        """Put back replaced or removed modules; drop entries that are not modules.
+
+        Modules a snippet imported stay: they are what the import system made,
+        and keeping them makes the next import of the same module free.
+        """
+        modules = sys.modules
+        for name, module in self.base_sys_modules.items():
+            if modules.get(name) is not module:
+                modules[name] = module
+        if len(modules) != len(self.base_sys_modules):
+            for name in [n for n, m in modules.items() if not isinstance(m, ModuleType)]:
+                if name not in self.base_sys_modules:
+                    del modules[name]
 
     def _restore_pandas_options(self) -> None:
         """Put back pandas options a snippet changed (only those: some have costly
@@ -180,6 +345,21 @@ class Worker:
 
     def _compile(self, source: str, filename: str) -> CodeType:
         return compile(source, filename, "exec", dont_inherit=True)
+
+    def _located_exit(self, status: int) -> NoReturn:
+        """``os._exit`` for snippets: say which snippet line called it, then exit.
+
+        The line is written like a faulthandler frame, which is how the parent
+        locates crashes.
+        """
+        with contextlib.suppress(Exception):
+            frames = [
+                f'  File "{f.filename}", line {f.lineno} in {f.name}\n'
+                for f in reversed(traceback.extract_stack(sys._getframe(1)))
+                if f.filename in (SNIPPET_FILENAME, PREAMBLE_FILENAME)
+            ]
+            os.write(2, f"os._exit({status}) called\n{''.join(frames)}".encode())
+        self.real_exit(status)
 
     def run(self, request: dict[str, Any]) -> protocol.SnippetResult:
         """Execute one snippet and reduce its result to table text."""
@@ -205,20 +385,27 @@ class Worker:
                 # that a timeout can be reported at the line that was running.
                 timeout = float(request["timeout"])
                 faulthandler.dump_traceback_later(max(0.05, timeout - min(0.5, timeout / 10)))
+                os._exit = self._located_exit
                 self.guard.active = True
                 try:
                     exec(preamble, namespace)
                     exec(code, namespace)
                 finally:
                     self.guard.active = False
+                    # Builtins first: all the code below (and in the standard
+                    # library) relies on them.
+                    self.namespaces[0].restore()
+                    os._exit = self.real_exit
                     faulthandler.cancel_dump_traceback_later()
+                    if os.getpid() != self.pid:  # a fork the snippet made (allow_unsafe)
+                        self.real_exit(0)
                 if result_var not in namespace:
                     raise ResultTypeError(f"the snippet did not define '{result_var}'")
                 table = frame_to_table(as_frame(namespace[result_var], result_var))
         except ResultTypeError as exc:
             error = protocol.SnippetError(kind="result", message=str(exc))
         except BaseException as exc:  # the snippet's own failure, reported to its author
-            error = _error_from(exc)
+            error = _error_from(exc, self.memory_limit)
         return protocol.SnippetResult(
             table=None if error else table,
             error=error,
@@ -226,6 +413,12 @@ class Worker:
             output="".join(output),
             seconds=time.perf_counter() - started,
         )
+
+    def tainted(self) -> str | None:
+        """Why this worker cannot be trusted to run another snippet, if it cannot."""
+        if threading.active_count() > self.base_threads:
+            return "the snippet left a thread running"
+        return self.guard.tainted
 
 
 def _apply_memory_limit(limit: int | None) -> None:
@@ -241,12 +434,30 @@ def _apply_memory_limit(limit: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to kill this process when its parent dies (best effort).
+
+    Without it, a worker stuck in ``while True: pass`` would outlive a Sphinx
+    that was itself killed, as nobody would read its answer or close its pipe.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(0)
+
+
 def main(argv: list[str]) -> int:
     """Serve requests until the request pipe closes."""
     req_fd, resp_fd = int(argv[0]), int(argv[1])
     faulthandler.enable()
     try:
         init = protocol.read_message(req_fd, plain=False)
+        _die_with_parent(init["parent_pid"])
         _apply_memory_limit(init["memory_limit"])
         worker = Worker(init)
     except BaseException as exc:  # startup failed: tell the parent why, then stop
@@ -259,17 +470,25 @@ def main(argv: list[str]) -> int:
         except protocol.ProtocolError:
             return 0
         result = worker.run(request)
+        restart = worker.tainted()
         try:
-            protocol.write_message(resp_fd, result.to_plain())
-        except MemoryError:
+            plain = result.to_plain()
             protocol.write_message(
-                resp_fd,
-                protocol.SnippetResult(
-                    error=protocol.SnippetError(
-                        kind="crash", message="MemoryError: the result is too large to send"
-                    )
-                ).to_plain(),
+                resp_fd, {"id": request["id"], "result": plain, "restart": restart}
             )
+        except MemoryError:
+            failure = protocol.SnippetResult(
+                error=protocol.SnippetError(
+                    kind="memory", message="MemoryError: the result is too large to send"
+                ),
+                files_read=result.files_read,
+            )
+            protocol.write_message(
+                resp_fd, {"id": request["id"], "result": failure.to_plain(), "restart": restart}
+            )
+        if restart:
+            # Leave at once: a normal exit would wait for the snippet's threads.
+            worker.real_exit(0)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,10 @@ from docutils.parsers.rst.states import RSTState
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
+from .compact_rows import ExpandCompactRows, df_rows
 from .config import MARKUP_CHOICES, get_config
 from .execution import RunnerSettings, SnippetRunner, WorkerStartError
+from .html import depart_df_rows_html, visit_df_rows_html
 from .protocol import SnippetError, SnippetResult
 from .table_nodes import TableShapeError, build_table, plain_cell_parser, rst_cell_parser
 from .warnings_ import LOGGER, DfTableWarning, warn
@@ -258,5 +260,7 @@ class DfTableDirective(SphinxDirective):
 def setup_directive(app: Sphinx) -> None:
     """Register ``df-table`` and stop its worker when the build ends."""
     app.add_directive("df-table", DfTableDirective)
+    app.add_node(df_rows, html=(visit_df_rows_html, depart_df_rows_html))
+    app.add_post_transform(ExpandCompactRows)
     app.connect("builder-inited", reset_runner)
     app.connect("build-finished", reset_runner)

@@ -20,10 +20,12 @@ from docutils import nodes
 from docutils.parsers.rst import languages as rst_languages
 from docutils.parsers.rst.states import Inliner
 
+from .compact_rows import make_rows_node, smartquotable
 from .protocol import TableData
 
-#: Cell text -> (inline nodes, system messages).
-CellParser = Callable[[str], tuple[list[nodes.Node], list[nodes.system_message]]]
+#: Cell text -> (inline nodes, system messages), or ``None`` when the text holds
+#: no markup and stays plain text.
+CellParser = Callable[[str], tuple[list[nodes.Node], list[nodes.system_message]] | None]
 
 #: A cell without any of these characters cannot contain inline markup (roles,
 #: emphasis, literals, references, substitutions, footnotes, escapes, URIs,
@@ -39,8 +41,8 @@ class TableShapeError(ValueError):
 def plain_cell_parser() -> CellParser:
     """Cells as literal text: no markup is interpreted."""
 
-    def parse(text: str) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        return [nodes.Text(text)], []
+    def parse(text: str) -> None:
+        return None
 
     return parse
 
@@ -67,11 +69,11 @@ def rst_cell_parser(document: nodes.document, lineno: int) -> CellParser:
         getattr(settings, "pep_references", False) or getattr(settings, "rfc_references", False)
     )
 
-    def parse(text: str) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    def parse(text: str) -> tuple[list[nodes.Node], list[nodes.system_message]] | None:
         if _MAYBE_MARKUP.search(text) or (check_pep_rfc and _PEP_RFC.search(text)):
             found, messages = inliner.parse(text, lineno, memo, nodes.inline())
             return list(found), list(messages)
-        return [nodes.Text(text)], []
+        return None
 
     return parse
 
@@ -129,22 +131,38 @@ def build_table(
 
     messages: list[nodes.system_message] = []
 
-    def make_row(texts: list[str]) -> nodes.row:
-        row = nodes.row()
-        for text in texts:
-            entry = nodes.entry()
-            if text:
-                found, problems = parse(text)
-                entry += nodes.paragraph(text, "", *found)
-                messages.extend(problems)
-            row += entry
-        return row
+    def make_entry(text: str, parsed: tuple[list[nodes.Node], list[nodes.system_message]] | None):
+        entry = nodes.entry()
+        if parsed is None:
+            entry += nodes.paragraph(text, "", nodes.Text(text))
+        else:
+            entry += nodes.paragraph(text, "", *parsed[0])
+            messages.extend(parsed[1])
+        return entry
 
     if n_header:
         thead = nodes.thead()
-        thead.extend(make_row(texts) for texts in grid[:n_header])
+        for texts in grid[:n_header]:
+            row = nodes.row()
+            row.extend(make_entry(t, parse(t)) if t else nodes.entry() for t in texts)
+            thead += row
         tgroup += thead
+
+    # The body: plain cells stay strings (see compact_rows); only cells with
+    # markup, or text smartquotes would change, become nodes.
+    cells: list[list[str | None]] = []
+    rich: list[nodes.entry] = []
+    for texts in grid[n_header:]:
+        row_cells: list[str | None] = []
+        for text in texts:
+            parsed = parse(text) if text else None
+            if text and (parsed is not None or smartquotable(text)):
+                rich.append(make_entry(text, parsed))
+                row_cells.append(None)
+            else:
+                row_cells.append(text)
+        cells.append(row_cells)
     tbody = nodes.tbody()
-    tbody.extend(make_row(texts) for texts in grid[n_header:])
+    tbody += make_rows_node(cells, rich, [[] for _ in range(n_columns)])
     tgroup += tbody
     return table, messages

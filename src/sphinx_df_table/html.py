@@ -1,0 +1,62 @@
+"""The HTML side: writing compact table rows (:class:`.compact_rows.df_rows`).
+
+The markup is what docutils' and Sphinx's HTML translators write for ordinary
+rows (``<tr class="row-odd">``, ``<th class="head">``/``<th class="stub">``/
+``<td>``, one ``<p>`` per non-empty cell), so themes style df-tables like any
+other table; it is produced with one string join instead of a visit per node.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.writers.html5 import HTML5Translator
+
+from .compact_rows import df_rows
+
+
+def _open_tag(tag: str, classes: list[str]) -> str:
+    return f'<{tag} class="{" ".join(classes)}">' if classes else f"<{tag}>"
+
+
+def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
+    """Write every row of ``node``; rich cells are visited as usual."""
+    tgroup = node.parent.parent
+    stubs = [bool(c.get("stub")) for c in tgroup.children if isinstance(c, nodes.colspec)]
+    in_head = isinstance(node.parent, nodes.thead)
+    columns: list[tuple[str, list[str]]] = []
+    for stub, extra in zip(stubs, node["classes_by_column"], strict=True):
+        classes = [*(["head"] if in_head else []), *(["stub"] if stub else []), *extra]
+        columns.append(("th" if in_head or stub else "td", classes))
+    openers = [_open_tag(tag, classes) for tag, classes in columns]
+    rich = iter([child for child in node.children if isinstance(child, nodes.entry)])
+    # Sphinx numbers the rows of a table for its row-odd/row-even classes.
+    counters: list[int] | None = getattr(self, "_table_row_indices", None)
+    encode = self.encode
+    out: list[str] = []
+    for cells in node["cells"]:
+        if counters:
+            counters[-1] += 1
+            out.append('<tr class="row-even">' if counters[-1] % 2 == 0 else '<tr class="row-odd">')
+        else:
+            out.append("<tr>")
+        for column, text in enumerate(cells):
+            tag = columns[column][0]
+            if text is None:  # a rich cell: its nodes are written by their visitors
+                entry = next(rich)
+                out.append(_open_tag(tag, [*columns[column][1], *entry["classes"]]))
+                self.body.append("".join(out))
+                out = []
+                for child in entry.children:
+                    child.walkabout(self)
+                out.append(f"</{tag}>\n")
+            elif text:
+                out.append(f"{openers[column]}<p>{encode(text)}</p></{tag}>\n")
+            else:
+                out.append(f"{openers[column]}</{tag}>\n")
+        out.append("</tr>\n")
+    self.body.append("".join(out))
+    raise nodes.SkipNode
+
+
+def depart_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
+    """Never reached: the visitor writes everything and skips the children."""

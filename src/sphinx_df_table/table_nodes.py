@@ -131,7 +131,9 @@ def build_table(
 
     messages: list[nodes.system_message] = []
 
-    def make_entry(text: str, parsed: tuple[list[nodes.Node], list[nodes.system_message]] | None):
+    def make_entry(
+        text: str, parsed: tuple[list[nodes.Node], list[nodes.system_message]] | None
+    ) -> nodes.entry:
         entry = nodes.entry()
         if parsed is None:
             entry += nodes.paragraph(text, "", nodes.Text(text))

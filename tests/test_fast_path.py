@@ -1,0 +1,126 @@
+"""Plain cells stay out of the node tree, and every builder still gets the table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docutils import nodes
+
+from sphinx_df_table.compact_rows import df_rows, expand, make_rows_node, smartquotable
+
+from .conftest import warnings_of
+
+CONF = """
+extensions += ["sphinx.ext.extlinks"]
+extlinks = {"benchmark-pt": ("https://example.org/benchmarks/%s", "%s")}
+"""
+
+FILES = {
+    "index.rst": """\
+    Index
+    =====
+
+    .. toctree::
+
+       other
+
+    .. _big-table:
+
+    .. df-table:: Big table
+
+       n = 600
+       df = pd.DataFrame({
+           'Model': [f'zebrafinch{i}' for i in range(n)],
+           'Throughput': np.arange(n) * 1.5,
+           'Scripts': [':benchmark-pt:`Benchmark <inf2>`'] * n,
+           'See': [':doc:`other`' if i == 0 else ':ref:`big-table`' if i == 1 else '' for i in range(n)],
+       })
+    """,
+    "other.rst": "Other page\n==========\n\nText.\n",
+}
+
+
+def test_doctree_holds_plain_cells_as_strings(build) -> None:  # type: ignore[no-untyped-def]
+    app = build(FILES, conf=CONF)
+    doctree = app.env.get_doctree("index")
+    (rows,) = doctree.findall(df_rows)
+    assert len(rows["cells"]) == 600
+    # Only the Scripts/See cells (markup) are nodes; 1,200 plain cells are not.
+    entries = list(doctree.findall(nodes.entry))
+    assert len(entries) == 4 + 600 + 2  # header + Scripts + two See cells
+    assert sum(1 for _ in doctree.findall(nodes.Text)) < 3000
+
+
+BUILDERS = ["html", "dirhtml", "singlehtml", "epub", "latex", "text", "man", "texinfo", "xml"]
+
+
+@pytest.mark.parametrize("builder", [*BUILDERS, "dummy"])
+def test_every_builder(build, builder: str) -> None:  # type: ignore[no-untyped-def]
+    app = build(
+        FILES,
+        conf=CONF + "\nlatex_documents = [('index', 'p.tex', 'P', 'A', 'manual')]\n",
+        builder=builder,
+    )
+    assert [w for w in warnings_of(app) if "df_table" in w or "Traceback" in w] == []
+    if builder == "dummy":
+        return
+    outputs = [p for p in Path(app.outdir).rglob("*") if p.is_file()]
+    text = "\n".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in outputs
+        if p.suffix in {".html", ".xhtml", ".tex", ".txt", ".1", ".texi", ".xml"}
+    )
+    assert "zebrafinch0" in text and "zebrafinch599" in text
+    assert "898.5" in text  # 599 * 1.5, a plain numeric cell
+    # extlinks in a rich cell: plain-text writers show the link text only.
+    link = "Benchmark" if builder in {"text", "man"} else "https://example.org/benchmarks/inf2"
+    assert link in text
+
+
+def test_rich_cells_resolve_references(build) -> None:  # type: ignore[no-untyped-def]
+    app = build(FILES, conf=CONF)
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert (
+        '<a class="reference internal" href="other.html"><span class="doc">Other page</span></a>'
+        in html
+    )
+    assert (
+        '<a class="reference internal" href="#big-table"><span class="std std-ref">Big table</span></a>'
+        in html
+    )
+    assert html.count('href="https://example.org/benchmarks/inf2"') == 600
+    assert html.count('<tr class="row-') == 601
+    assert '<tr class="row-even"><td><p>zebrafinch0</p></td>\n<td><p>0.0</p></td>\n' in html
+
+
+def test_search_index_has_plain_cell_words(build) -> None:  # type: ignore[no-untyped-def]
+    app = build(FILES, conf=CONF)
+    index = (app.outdir / "searchindex.js").read_text(encoding="utf-8")
+    assert '"zebrafinch599"' in index
+
+
+def test_expand_round_trip() -> None:
+    rich = nodes.entry("", nodes.paragraph("", "", nodes.emphasis("", "x")))
+    node = make_rows_node([["a", None], ["", "b"]], [rich], [["right"], []])
+    rows = expand(node)
+    assert [[e.astext() for e in row.children] for row in rows] == [["a", "x"], ["", "b"]]
+    assert rows[0][0]["classes"] == ["right"] and rows[0][1]["classes"] == []
+    assert rows[1][0].children == []  # an empty cell is an empty entry
+    assert node.astext() == "x\n\na b"  # rich cells, then the plain words for search
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain 1.5", False),
+        ("it's", True),
+        ('"q"', True),
+        ("a -- b", True),
+        ("wait...", True),
+        ("-1.5", False),
+        ("a-b", False),
+    ],
+)
+def test_smartquotable(text: str, expected: bool) -> None:
+    assert smartquotable(text) is expected

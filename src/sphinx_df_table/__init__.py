@@ -18,11 +18,15 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """
     from .config import setup_config
     from .directive import setup_directive
+    from .summary import setup_summary
 
     setup_config(app)
     setup_directive(app)
+    setup_summary(app)
     return {
         "version": __version__,
+        # Per-document table records are kept in the environment (summary.py).
+        "env_version": 1,
         # Each reader process starts its own worker (see execution.py); the
         # writers only see ordinary docutils table nodes.
         "parallel_read_safe": True,

@@ -92,6 +92,11 @@ class DfTableConfig:
         False, (bool,), "Allow snippets to write files, start processes and use the network."
     )
     raise_on_error: bool = _field(False, (bool,), "Stop the build at the first failing snippet.")
+    cache: bool = _field(
+        True,
+        (bool,),
+        "Reuse a snippet's result while its code and the files it read are unchanged.",
+    )
 
     @property
     def memory_limit_bytes(self) -> int | None:

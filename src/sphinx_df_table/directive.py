@@ -20,11 +20,13 @@ from docutils.parsers.rst.states import RSTState
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
+from .cache import ResultCache, cache_key
 from .compact_rows import ExpandCompactRows, df_rows
-from .config import MARKUP_CHOICES, get_config
+from .config import MARKUP_CHOICES, DfTableConfig, get_config
 from .execution import RunnerSettings, SnippetRunner, WorkerStartError
 from .html import depart_df_rows_html, visit_df_rows_html
 from .protocol import SnippetError, SnippetResult
+from .summary import TableRecord, record_table
 from .table_nodes import TableShapeError, build_table, plain_cell_parser, rst_cell_parser
 from .warnings_ import LOGGER, DfTableWarning, warn
 
@@ -70,6 +72,7 @@ OPTION_CONVERTERS: dict[str, Callable[[str | None], Any]] = {
     "markup": lambda arg: directives.choice(arg, MARKUP_CHOICES),
     "timeout": _positive_float,
     "depends": _path_list,
+    "no-cache": directives.flag,
 }
 
 
@@ -174,16 +177,11 @@ class DfTableDirective(SphinxDirective):
         source = self.get_source_info()[0]
         directory = Path(source).resolve().parent if source else Path(self.env.srcdir)
         try:
-            result = get_runner(self.env).run(
-                "\n".join(self.content),
-                cwd=str(directory),
-                preamble=config.preamble,
-                result_var=options.get("df-var", "df"),
-                timeout=options.get("timeout", config.timeout),
-            )
+            result, cached = self._result(options, config, str(directory))
         except WorkerStartError as exc:
             warn(str(exc), DfTableWarning.WORKER, self.get_location())
             return []
+        record_table(self.env, TableRecord(self.get_location(), result.seconds, cached))
         self._note_dependencies(result, directory, options.get("depends", []))
         if result.output:
             LOGGER.verbose(
@@ -221,6 +219,32 @@ class DfTableDirective(SphinxDirective):
         if title is not None:
             table.insert(0, title)
         return [table, *messages, *cell_messages]
+
+    def _result(
+        self, options: dict[str, Any], config: DfTableConfig, cwd: str
+    ) -> tuple[SnippetResult, bool]:
+        """The snippet's result, from the cache when allowed and still valid."""
+        code = "\n".join(self.content)
+        result_var = options.get("df-var", "df")
+        use_cache = config.cache and "no-cache" not in options
+        if use_cache:
+            cache = ResultCache(
+                Path(self.env.doctreedir) / "df_table_cache",
+                [str(self.env.srcdir), *config.allowed_paths],
+            )
+            key = cache_key(code=code, preamble=config.preamble, result_var=result_var, cwd=cwd)
+            if (hit := cache.get(key)) is not None:
+                return hit, True
+        result = get_runner(self.env).run(
+            code,
+            cwd=cwd,
+            preamble=config.preamble,
+            result_var=result_var,
+            timeout=options.get("timeout", config.timeout),
+        )
+        if use_cache:
+            cache.put(key, result)
+        return result, False
 
     def _note_dependencies(
         self, result: SnippetResult, directory: Path, depends: list[str]

@@ -1,0 +1,127 @@
+"""A cache of snippet results, so a rebuild after a prose edit runs no snippet.
+
+An entry is keyed by everything that decides the result: the snippet, the
+preamble, the result variable, the directory it runs in and the versions of
+Python, pandas, numpy and this package. It also records the files the snippet
+read (those under the source directory or ``df_table_allowed_paths``) with
+their size, mtime and content hash; an entry whose files changed is a miss.
+Library files are covered by the versions in the key.
+
+Entries live under the doctree directory, one file each, written atomically
+(temporary file, then ``os.replace``), so parallel readers (``-j``) can share
+the cache without locks. Only successful results are stored: an error may
+depend on a file that does not exist yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .protocol import SnippetResult, loads_plain
+
+#: Bump when the cached data's meaning changes (cell formatting, structure).
+CACHE_FORMAT = 1
+
+
+@cache
+def _library_versions() -> tuple[str, ...]:
+    def of(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:  # pragma: no cover - pandas is a dependency
+            return "-"
+
+    return (sys.version, of("pandas"), of("numpy"), __version__, str(CACHE_FORMAT))
+
+
+def cache_key(*, code: str, preamble: str, result_var: str, cwd: str) -> str:
+    """The key of a snippet's result: a hash of all that decides it but files."""
+    material = json.dumps([code, preamble, result_var, cwd, *_library_versions()])
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _FileStamp:
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> _FileStamp:
+        stat = path.stat()
+        return cls(str(path), stat.st_size, stat.st_mtime_ns, _file_hash(path))
+
+    def still_valid(self) -> bool:
+        path = Path(self.path)
+        try:
+            stat = path.stat()
+            if (stat.st_size, stat.st_mtime_ns) == (self.size, self.mtime_ns):
+                return True
+            # Touched but maybe unchanged (a checkout, an editor's save).
+            return stat.st_size == self.size and _file_hash(path) == self.sha256
+        except OSError:
+            return False
+
+
+class ResultCache:
+    """Snippet results on disk, under ``directory``."""
+
+    def __init__(self, directory: Path, tracked_roots: list[str]) -> None:
+        self.directory = directory
+        self.tracked_roots = [os.path.realpath(root) + os.sep for root in tracked_roots]
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.pickle"
+
+    def _tracked(self, name: str) -> bool:
+        return any(name.startswith(root) for root in self.tracked_roots)
+
+    def get(self, key: str) -> SnippetResult | None:
+        """The stored result, if there is one and the files it read are unchanged."""
+        try:
+            data: dict[str, Any] = loads_plain(self._path(key).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            return None
+        stamps = [_FileStamp(*stamp) for stamp in data["stamps"]]
+        if not all(stamp.still_valid() for stamp in stamps):
+            return None
+        return SnippetResult.from_plain(data["result"])
+
+    def put(self, key: str, result: SnippetResult) -> None:
+        """Store a successful result; errors are never stored."""
+        if result.error is not None or result.table is None:
+            return
+        stamps = []
+        for name in result.files_read:
+            if self._tracked(name) and Path(name).is_file():
+                stamp = _FileStamp.of(Path(name))
+                stamps.append([stamp.path, stamp.size, stamp.mtime_ns, stamp.sha256])
+        payload = pickle.dumps(
+            {"result": result.to_plain(), "stamps": stamps}, protocol=pickle.HIGHEST_PROTOCOL
+        )
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(payload)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise

@@ -166,7 +166,8 @@ def workers_seen(outdir: Path) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_no_process_outlives_a_sphinx_build_subprocess(tmp_path: Path, tag: str, jobs: str) -> None:
-    src = make_parallel_project(tmp_path / "src", TROUBLE)
+    # No result cache: every WHO table must really run, to show its worker.
+    src = make_parallel_project(tmp_path / "src", TROUBLE, conf="df_table_cache = False\n")
     result = run_sphinx_build(src, tmp_path / "out", "-j", jobs, "-q", timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("[df_table.timeout]") == 1, result.stderr

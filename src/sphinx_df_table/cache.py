@@ -45,9 +45,13 @@ def _library_versions() -> tuple[str, ...]:
     return (sys.version, of("pandas"), of("numpy"), __version__, str(CACHE_FORMAT))
 
 
-def cache_key(*, code: str, preamble: str, result_var: str, cwd: str) -> str:
+def cache_key(
+    *, code: str, preamble: str, result_var: str, cwd: str, render: dict[str, Any] | None = None
+) -> str:
     """The key of a snippet's result: a hash of all that decides it but files."""
-    material = json.dumps([code, preamble, result_var, cwd, *_library_versions()])
+    material = json.dumps(
+        [code, preamble, result_var, cwd, render or {}, *_library_versions()], sort_keys=True
+    )
     return hashlib.sha256(material.encode()).hexdigest()
 
 

@@ -309,14 +309,19 @@ class SnippetRunner:
         preamble: str = "",
         result_var: str = "df",
         timeout: float = 30.0,
+        render: dict[str, Any] | None = None,
     ) -> SnippetResult:
-        """Run ``code`` in ``cwd`` and return its table, or the located error."""
+        """Run ``code`` in ``cwd`` and return its table, or the located error.
+
+        ``render`` is passed to :func:`.frame_text.render_result` in the worker.
+        """
         request = {
             "code": code,
             "cwd": cwd,
             "preamble": preamble,
             "result_var": result_var,
             "timeout": timeout,
+            "render": render or {},
         }
         return self._worker().exchange(request, timeout)
 

@@ -112,3 +112,11 @@ def frame_to_table(frame: pd.DataFrame) -> TableData:
         body=body,
         numeric=[_is_numeric(dtype) for dtype in frame.dtypes],
     )
+
+
+def render_result(result: object, name: str, render: dict[str, Any]) -> TableData:
+    """The worker's entry point: the snippet's result, checked and formatted.
+
+    ``render`` carries the directive's rendering options (none yet for tables).
+    """
+    return frame_to_table(as_frame(result, name))

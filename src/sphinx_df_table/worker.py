@@ -363,7 +363,7 @@ class Worker:
 
     def run(self, request: dict[str, Any]) -> protocol.SnippetResult:
         """Execute one snippet and reduce its result to table text."""
-        from .frame_text import ResultTypeError, as_frame, frame_to_table
+        from .frame_text import ResultTypeError, render_result
 
         started = time.perf_counter()
         output: list[str] = []
@@ -401,7 +401,7 @@ class Worker:
                         self.real_exit(0)
                 if result_var not in namespace:
                     raise ResultTypeError(f"the snippet did not define '{result_var}'")
-                table = frame_to_table(as_frame(namespace[result_var], result_var))
+                table = render_result(namespace[result_var], result_var, request["render"])
         except ResultTypeError as exc:
             error = protocol.SnippetError(kind="result", message=str(exc))
         except BaseException as exc:  # the snippet's own failure, reported to its author

@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 _HEADER = struct.Struct("!Q")
+#: Joins a table's cells on the wire (ASCII "unit separator"), unless a cell holds it.
+_CELL_SEPARATOR = "\x1f"
 #: Refuse absurd frames instead of trying to allocate them.
 MAX_MESSAGE_BYTES = 1 << 31
 
@@ -113,11 +115,31 @@ class TableData:
         return len(rows[0]) if rows else 0
 
     def to_plain(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain data; the body as one string when it can be, for speed.
+
+        Pickling (and unpickling) 10,000 small strings costs a few milliseconds;
+        one string joined with a separator that no cell contains costs almost
+        nothing. (Not ``dataclasses.asdict`` either: it deep-copies every cell.)
+        """
+        plain: dict[str, Any] = {"header": self.header, "numeric": self.numeric}
+        width = len(self.body[0]) if self.body else 0
+        if width and all(len(row) == width for row in self.body):
+            cells = [cell for row in self.body for cell in row]
+            joined = _CELL_SEPARATOR.join(cells)
+            if joined.count(_CELL_SEPARATOR) == len(cells) - 1:  # no cell holds it
+                plain["body_joined"], plain["width"] = joined, width
+                return plain
+        plain["body"] = self.body
+        return plain
 
     @classmethod
     def from_plain(cls, data: dict[str, Any]) -> TableData:
-        return cls(header=data["header"], body=data["body"], numeric=data["numeric"])
+        if "body_joined" in data:
+            cells, width = data["body_joined"].split(_CELL_SEPARATOR), data["width"]
+            body = [cells[i : i + width] for i in range(0, len(cells), width)]
+        else:
+            body = data["body"]
+        return cls(header=data["header"], body=body, numeric=data["numeric"])
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,114 @@
+"""What running snippets in the sandboxed worker costs, per table.
+
+Compares, for the same snippets, plain in-process ``exec`` + ``frame_to_table``
+(what an unsandboxed directive would do) with :class:`SnippetRunner.run` (a
+request to the worker process, isolation and restore there, the answer back),
+and measures how long starting a worker takes. Run with::
+
+    python benchmarks/overhead.py [--tables 200] [--starts 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sphinx_df_table.execution import RunnerSettings, SnippetRunner, _WorkerHandle
+from sphinx_df_table.frame_text import as_frame, frame_to_table
+
+SNIPPET = """\
+rng = np.random.default_rng({seed})
+n = {rows}
+df = pd.DataFrame({{
+    **{{f"x{{i}}": rng.random(n).round(3) for i in range({floats})}},
+    **{{f"k{{i}}": rng.integers(0, 1000, n) for i in range({ints})}},
+    "name": [f"item-{{i}}" for i in range(n)],
+    "day": pd.date_range("2024-01-01", periods=n, freq="D"),
+}})
+"""
+
+
+def snippets(count: int, rows: int, columns: int) -> list[str]:
+    """``count`` distinct snippets, each building a ``rows`` x ``columns`` frame."""
+    floats = (columns - 2) // 2
+    ints = columns - 2 - floats
+    return [SNIPPET.format(seed=seed, rows=rows, floats=floats, ints=ints) for seed in range(count)]
+
+
+def in_process(code: str) -> None:
+    namespace = {"__name__": "__df_table__", "__builtins__": builtins, "pd": pd, "np": np}
+    exec(compile(code, "<df-table>", "exec"), namespace)
+    frame_to_table(as_frame(namespace["df"], "df"))
+
+
+def per_table_ms(
+    runs: tuple[Callable[[str], object], Callable[[str], object]], codes: list[str]
+) -> list[tuple[float, float]]:
+    """(mean, median) milliseconds per snippet of each of ``runs``.
+
+    The two ways alternate snippet by snippet, so that load from other processes
+    (the figures are taken on a shared machine) falls on both alike.
+    """
+    times: list[list[float]] = [[] for _ in runs]
+    for code in codes:
+        for run, spent in zip(runs, times, strict=True):
+            started = time.perf_counter()
+            run(code)
+            spent.append((time.perf_counter() - started) * 1000)
+    return [(statistics.fmean(spent), statistics.median(spent)) for spent in times]
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", type=int, default=200, help="snippets per frame size")
+    parser.add_argument("--starts", type=int, default=5, help="worker starts to time")
+    args = parser.parse_args(argv)
+
+    srcdir = tempfile.mkdtemp(prefix="df-table-bench-")
+    settings = RunnerSettings(srcdir=srcdir, memory_limit=4 * 2**30)
+    runner = SnippetRunner(settings)
+
+    def in_worker(code: str) -> None:
+        result = runner.run(code, cwd=srcdir)
+        if result.error is not None:
+            raise RuntimeError(result.error.message)
+
+    print(f"python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}")
+    starts = []
+    for _ in range(args.starts):
+        started = time.perf_counter()
+        _WorkerHandle(settings).close()
+        starts.append((time.perf_counter() - started) * 1000)
+    print(
+        f"worker start (import pandas, ready): mean {statistics.fmean(starts):.0f} ms, "
+        f"min {min(starts):.0f} ms over {args.starts} starts"
+    )
+
+    print(f"\n{'frame':>8} {'in-process':>16} {'worker':>16} {'added':>16}")
+    print(f"{'':>8} {'mean / median ms':>16} {'mean / median ms':>16} {'mean / median ms':>16}")
+    for rows, columns in ((50, 17), (500, 20)):
+        codes = snippets(args.tables, rows, columns)
+        for code in codes[:5]:  # warm up both paths (imports, worker start, caches)
+            in_process(code)
+            in_worker(code)
+        base, worker = per_table_ms((in_process, in_worker), codes)
+        added = (worker[0] - base[0], worker[1] - base[1])
+        print(
+            f"{rows:>4}x{columns:<3} {base[0]:7.2f} / {base[1]:6.2f} "
+            f"{worker[0]:7.2f} / {worker[1]:6.2f} {added[0]:7.2f} / {added[1]:6.2f}"
+        )
+    runner.close()
+    Path(srcdir).rmdir()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 
-from sphinx_df_table.compact_rows import df_rows, expand, make_rows_node, smartquotable
+from sphinx_df_table.compact_rows import (
+    df_rows,
+    expand,
+    is_final,
+    make_rows_node,
+    smartquotable,
+)
 
 from .conftest import warnings_of
 
@@ -46,10 +52,14 @@ def test_doctree_holds_plain_cells_as_strings(build) -> None:  # type: ignore[no
     doctree = app.env.get_doctree("index")
     (rows,) = doctree.findall(df_rows)
     assert len(rows["cells"]) == 600
-    # Only the Scripts/See cells (markup) are nodes; 1,200 plain cells are not.
+    # 1,200 plain cells are strings. The extlinks cells are final (a reference
+    # with its URI) and kept out of the tree; the :doc:/:ref: cells need
+    # resolution and are in it, with the four header cells.
     entries = list(doctree.findall(nodes.entry))
-    assert len(entries) == 4 + 600 + 2  # header + Scripts + two See cells
-    assert sum(1 for _ in doctree.findall(nodes.Text)) < 3000
+    assert len(entries) == 4 + 2
+    assert len(rows["detached"]) == 600
+    assert {e.astext() for e in rows["detached"]} == {"Benchmark"}
+    assert sum(1 for _ in doctree.findall()) < 60
 
 
 BUILDERS = ["html", "dirhtml", "singlehtml", "epub", "latex", "text", "man", "texinfo", "xml"]
@@ -100,12 +110,30 @@ def test_search_index_has_plain_cell_words(build) -> None:  # type: ignore[no-un
 
 def test_expand_round_trip() -> None:
     rich = nodes.entry("", nodes.paragraph("", "", nodes.emphasis("", "x")))
-    node = make_rows_node([["a", None], ["", "b"]], [rich], [["right"], []])
+    link = nodes.entry("", nodes.paragraph("", "", nodes.reference("", "L", refuri="u")))
+    node = make_rows_node([["a", None], ["", "b"], [0, "a"]], [rich], [link], [["right"], []])
     rows = expand(node)
-    assert [[e.astext() for e in row.children] for row in rows] == [["a", "x"], ["", "b"]]
+    assert [[e.astext() for e in row.children] for row in rows] == [
+        ["a", "x"],
+        ["", "b"],
+        ["L", "a"],
+    ]
     assert rows[0][0]["classes"] == ["right"] and rows[0][1]["classes"] == []
+    assert rows[2][0]["classes"] == ["right"]
     assert rows[1][0].children == []  # an empty cell is an empty entry
-    assert node.astext() == "x\n\na b"  # rich cells, then the plain words for search
+    # Attached rich cells, then each plain or detached text once, for search.
+    assert node.astext() == "x\n\na b L"
+
+
+def test_is_final() -> None:
+    text = nodes.Text("t")
+    assert is_final([text, nodes.emphasis("", "", nodes.Text("e"))])
+    assert is_final([nodes.reference("", "", nodes.Text("l"), refuri="https://x")])
+    assert not is_final([nodes.reference("", "", refname="target")])
+    assert not is_final([nodes.reference("", "", refuri="u", name="named")])
+    assert not is_final([nodes.target("", "")])
+    assert not is_final([nodes.math("", "x")])
+    assert not is_final([nodes.strong("", "", nodes.substitution_reference("", "", refname="s"))])
 
 
 @pytest.mark.parametrize(

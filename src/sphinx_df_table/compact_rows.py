@@ -8,6 +8,12 @@ cells that need the node tree (inline markup, text smartquotes would change)
 are real ``entry`` children, in row-major order, where transforms and
 reference resolution see them as usual.
 
+Rich cells whose nodes are already final (an extlinks ``reference`` with a
+``refuri``, emphasis, literals: see :func:`is_final`) need no transform either;
+they are kept in the node's ``detached`` list, out of the tree that transforms
+walk. Cells that need resolution (``pending_xref`` from ``:ref:``/``:doc:``,
+named targets, substitutions, footnotes, math, ...) stay attached.
+
 HTML writers turn ``df_rows`` into ``<tr>`` elements directly (:mod:`.html`),
 with exactly the markup docutils' writer gives ordinary table rows. For every
 other output format, :class:`ExpandCompactRows` turns it back into ordinary
@@ -27,11 +33,39 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 _SMARTQUOTABLE = re.compile(r"['\"]|--|\.\.\.")
 
 
+#: Inline nodes that no transform changes once the parser made them.
+_FINAL_NODES = (
+    nodes.Text,
+    nodes.emphasis,
+    nodes.strong,
+    nodes.literal,
+    nodes.inline,
+    nodes.subscript,
+    nodes.superscript,
+    nodes.title_reference,
+    nodes.abbreviation,
+    nodes.acronym,
+)
+
+
 class df_rows(nodes.General, nodes.Element):
     """Table body rows: ``cells`` holds one list per row; each cell is its text,
-    or ``None`` for "the next ``entry`` child". ``classes_by_column`` gives each
-    column's cell classes. A trailing ``Text`` child repeats the plain cells'
-    words, so the HTML search index still finds them."""
+    ``None`` for "the next ``entry`` child", or an ``int``: the index of an entry
+    in ``detached``. ``classes_by_column`` gives each column's cell classes. A
+    trailing ``Text`` child repeats the plain and detached cells' words, so the
+    HTML search index still finds them."""
+
+
+def is_final(parsed: list[nodes.Node]) -> bool:
+    """Whether inline nodes are final: only formatting, text and resolved links."""
+    for root in parsed:
+        for node in root.findall():
+            if isinstance(node, nodes.reference):
+                if "refuri" not in node or "refname" in node or "name" in node:
+                    return False
+            elif not isinstance(node, _FINAL_NODES):
+                return False
+    return True
 
 
 def smartquotable(text: str) -> bool:
@@ -39,13 +73,23 @@ def smartquotable(text: str) -> bool:
     return bool(_SMARTQUOTABLE.search(text))
 
 
+Cell = str | int | None
+
+
 def make_rows_node(
-    cells: list[list[str | None]], entries: list[nodes.entry], classes_by_column: list[list[str]]
+    cells: list[list[Cell]],
+    entries: list[nodes.entry],
+    detached: list[nodes.entry],
+    classes_by_column: list[list[str]],
 ) -> df_rows:
     """Assemble a :class:`df_rows` node from plain texts and rich entries."""
-    node = df_rows(cells=cells, classes_by_column=classes_by_column)
+    node = df_rows(cells=cells, classes_by_column=classes_by_column, detached=detached)
     node.extend(entries)
-    words = " ".join(text for row in cells for text in row if text)
+    # The search index keeps a set of words per page, so each text once will do
+    # (and spares the stemmer the repeats).
+    texts = [text for row in cells for text in row if isinstance(text, str) and text]
+    texts += [entry.astext() for entry in detached]
+    words = " ".join(dict.fromkeys(texts))
     if words:
         node += nodes.Text(words)
     return node
@@ -62,13 +106,14 @@ def plain_entry(text: str, classes: list[str]) -> nodes.entry:
 def expand(node: df_rows) -> list[nodes.row]:
     """The ordinary rows that ``node`` stands for."""
     rich = iter([child for child in node.children if isinstance(child, nodes.entry)])
+    detached: list[nodes.entry] = node["detached"]
     classes_by_column: list[list[str]] = node["classes_by_column"]
     rows = []
     for cells in node["cells"]:
         row = nodes.row()
         for column, text in enumerate(cells):
-            if text is None:
-                entry = next(rich)
+            if text is None or isinstance(text, int):
+                entry = next(rich) if text is None else detached[text].deepcopy()
                 entry["classes"] = [*classes_by_column[column], *entry["classes"]]
                 row += entry
             else:

@@ -29,6 +29,7 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
         columns.append(("th" if in_head or stub else "td", classes))
     openers = [_open_tag(tag, classes) for tag, classes in columns]
     rich = iter([child for child in node.children if isinstance(child, nodes.entry)])
+    detached: list[nodes.entry] = node["detached"]
     # Sphinx numbers the rows of a table for its row-odd/row-even classes.
     counters: list[int] | None = getattr(self, "_table_row_indices", None)
     encode = self.encode
@@ -41,8 +42,8 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
             out.append("<tr>")
         for column, text in enumerate(cells):
             tag = columns[column][0]
-            if text is None:  # a rich cell: its nodes are written by their visitors
-                entry = next(rich)
+            if text is None or isinstance(text, int):  # a rich cell: visit its nodes
+                entry = next(rich) if text is None else detached[text]
                 out.append(_open_tag(tag, [*columns[column][1], *entry["classes"]]))
                 self.body.append("".join(out))
                 out = []

@@ -20,7 +20,7 @@ from docutils import nodes
 from docutils.parsers.rst import languages as rst_languages
 from docutils.parsers.rst.states import Inliner
 
-from .compact_rows import make_rows_node, smartquotable
+from .compact_rows import Cell, is_final, make_rows_node, smartquotable
 from .protocol import TableData
 
 #: Cell text -> (inline nodes, system messages), or ``None`` when the text holds
@@ -69,9 +69,17 @@ def rst_cell_parser(document: nodes.document, lineno: int) -> CellParser:
         getattr(settings, "pep_references", False) or getattr(settings, "rfc_references", False)
     )
 
+    # Benchmark tables repeat the same markup down a column (one link per
+    # model); parsing each text once and copying the nodes is much cheaper.
+    parsed: dict[str, list[nodes.Node]] = {}
+
     def parse(text: str) -> tuple[list[nodes.Node], list[nodes.system_message]] | None:
+        if text in parsed:
+            return [node.deepcopy() for node in parsed[text]], []
         if _MAYBE_MARKUP.search(text) or (check_pep_rfc and _PEP_RFC.search(text)):
             found, messages = inliner.parse(text, lineno, memo, nodes.inline())
+            if not messages:  # a text with problems is parsed (and reported) each time
+                parsed[text] = [node.deepcopy() for node in found]
             return list(found), list(messages)
         return None
 
@@ -151,20 +159,25 @@ def build_table(
         tgroup += thead
 
     # The body: plain cells stay strings (see compact_rows); only cells with
-    # markup, or text smartquotes would change, become nodes.
-    cells: list[list[str | None]] = []
+    # markup, or text smartquotes would change, become nodes, and of those only
+    # the ones that transforms must see are attached to the tree.
+    cells: list[list[Cell]] = []
     rich: list[nodes.entry] = []
+    detached: list[nodes.entry] = []
     for texts in grid[n_header:]:
-        row_cells: list[str | None] = []
+        row_cells: list[Cell] = []
         for text in texts:
             parsed = parse(text) if text else None
-            if text and (parsed is not None or smartquotable(text)):
-                rich.append(make_entry(text, parsed))
-                row_cells.append(None)
-            else:
+            if not text or (parsed is None and not smartquotable(text)):
                 row_cells.append(text)
+            elif parsed is not None and not smartquotable(text) and is_final(parsed[0]):
+                row_cells.append(len(detached))
+                detached.append(make_entry(text, parsed))
+            else:
+                row_cells.append(None)
+                rich.append(make_entry(text, parsed))
         cells.append(row_cells)
     tbody = nodes.tbody()
-    tbody += make_rows_node(cells, rich, [[] for _ in range(n_columns)])
+    tbody += make_rows_node(cells, rich, detached, [[] for _ in range(n_columns)])
     tgroup += tbody
     return table, messages

@@ -1,0 +1,305 @@
+"""Build-time benchmark: df-table against a static ``csv-table`` of the same data.
+
+Generates, from a seed, the corpora of issue #4 and builds each of them cold
+(fresh output and doctree directories) with three approaches, side by side in
+one run:
+
+* ``df-table``: this extension; each table's snippet reads a results CSV, merges
+  it with an instance price CSV, derives "Cost per 1M inferences", picks 17
+  columns, sorts and rounds.
+* ``csv-table``: the same tables precomputed by this script and included with
+  ``.. csv-table:: :file:`` (the static baseline).
+* ``original``: a re-implementation of the original in-house directive
+  (``exec`` in the Sphinx process after ``chdir``, ``to_csv``, then docutils'
+  ``csv-table``), for reference.
+
+It prints min/median wall time and peak RSS (the largest single process of
+the build, the df-table worker included) per corpus and approach, the ratios
+against ``csv-table``, and checks the targets. Further checks: a rebuild after
+editing prose on every page executes no snippet, and ``-j 2`` against ``-j 1``.
+
+    python benchmarks/bench_build.py            # full run (several minutes)
+    python benchmarks/bench_build.py --quick    # small corpora, one repeat
+
+Not part of the test suite; ``tests/test_benchmarks.py`` runs ``--quick`` as a
+smoke test so the script keeps working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = [
+    "Model",
+    "Scripts",
+    "Framework",
+    "Inst. Type",
+    "Task",
+    "Throughput (inference/sec)",
+    "Latency P50 (ms)",
+    "Latency P99 (ms)",
+    "Cost per 1M inferences",
+    "Application Type",
+    "Neuron Version",
+    "Run Mode",
+    "Batch Size",
+    "Sequence Length",
+    "Model Data Type",
+    "Compilation Autocast Data Type",
+    "Weight Storage Data Type",
+]
+SNIPPET = """\
+df = pd.read_csv('{results}')
+df_prices = pd.read_csv('prices.csv')
+df = pd.merge(df, df_prices, on='Inst. Type')
+df['Cost per 1M inferences'] = ((1.0e6 / df['Throughput (inference/sec)']) * (df['RI-Effective hourly rate'] / 3.6e3)).map('${{:,.3f}}'.format)
+df = df[{columns!r}].sort_values(['Model', 'Cost per 1M inferences'])
+df['Throughput (inference/sec)'] = df['Throughput (inference/sec)'].round(2)
+"""
+CONF = """\
+extensions = [{extension!r}, "sphinx_design", "sphinx.ext.extlinks"]
+extlinks = {{"benchmark-pt": ("https://example.org/benchmarks/%s", "%s")}}
+html_theme = "alabaster"
+"""
+#: The original in-house directive, re-implemented for comparison.
+ORIGINAL_EXTENSION = '''\
+import os
+import numpy as np
+import pandas as pd
+from docutils.parsers.rst.directives.tables import CSVTable
+from docutils.statemachine import StringList
+
+
+class OriginalDfTable(CSVTable):
+    option_spec = dict(CSVTable.option_spec)
+
+    def run(self):
+        cwd = os.getcwd()
+        os.chdir(os.path.dirname(self.state.document.current_source))
+        try:
+            namespace = {"pd": pd, "np": np}
+            exec("\\n".join(self.content), namespace)
+        finally:
+            os.chdir(cwd)
+        self.content = StringList(namespace["df"].to_csv(index=False).splitlines())
+        return super().run()
+
+
+def setup(app):
+    app.add_directive("df-table", OriginalDfTable)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+'''
+
+
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    pages: int
+    tables: int  # per page, in tab-sets of up to 5 tabs
+    rows: int
+
+
+def results_frame(rng: random.Random, rows: int) -> pd.DataFrame:
+    models = ["bert-base-cased", "bert-large-uncased", "roberta-base", "distilbert-base", "albert"]
+    types = ["trn1.2xlarge", "trn1.32xlarge", "trn1n.32xlarge"]
+    return pd.DataFrame(
+        {
+            "Model": [f"{rng.choice(models)}-{i}" for i in range(rows)],
+            "Scripts": [f":benchmark-pt:`Benchmark <inf2-{i % 7}>`" for i in range(rows)],
+            "Framework": [rng.choice(["PyTorch 2.1", "PyTorch 1.13"]) for _ in range(rows)],
+            "Inst. Type": [rng.choice(types) for _ in range(rows)],
+            "Task": [rng.choice(["Raw Output", "Sequence Classification"]) for _ in range(rows)],
+            "Throughput (inference/sec)": [rng.uniform(200, 9000) for _ in range(rows)],
+            "Latency P50 (ms)": [round(rng.uniform(1, 40), 2) for _ in range(rows)],
+            "Latency P99 (ms)": [round(rng.uniform(2, 80), 2) for _ in range(rows)],
+            "Application Type": ["Batch"] * rows,
+            "Neuron Version": ["2.15.0"] * rows,
+            "Run Mode": [rng.choice(["Data Parallel", "Tensor Parallel"]) for _ in range(rows)],
+            "Batch Size": [rng.choice([1, 4, 8, 16]) for _ in range(rows)],
+            "Sequence Length": [rng.choice([128, 384, 512]) for _ in range(rows)],
+            "Model Data Type": ["FP32"] * rows,
+            "Compilation Autocast Data Type": [rng.choice(["BF16", "FP16", "matmult-BF16"])
+                                               for _ in range(rows)],
+            "Weight Storage Data Type": ["FP32"] * rows,
+        }
+    )
+
+
+def compute(results: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """The same computation as SNIPPET, for the static twin."""
+    df = pd.merge(results, prices, on="Inst. Type")
+    df["Cost per 1M inferences"] = (
+        (1.0e6 / df["Throughput (inference/sec)"]) * (df["RI-Effective hourly rate"] / 3.6e3)
+    ).map("${:,.3f}".format)
+    df = df[COLUMNS].sort_values(["Model", "Cost per 1M inferences"])
+    df["Throughput (inference/sec)"] = df["Throughput (inference/sec)"].round(2)
+    return df
+
+
+def generate(corpus: Corpus, root: Path, seed: int) -> dict[str, Path]:
+    """Write one project per approach; return their source directories."""
+    rng = random.Random(seed)
+    prices = pd.DataFrame(
+        {"Inst. Type": ["trn1.2xlarge", "trn1.32xlarge", "trn1n.32xlarge"],
+         "RI-Effective hourly rate": [0.78, 12.47, 14.96]}
+    )
+    sources = {name: root / corpus.name / name for name in ("df-table", "csv-table", "original")}
+    for name, src in sources.items():
+        shutil.rmtree(src, ignore_errors=True)
+        src.mkdir(parents=True)
+        extension = {"df-table": "sphinx_df_table", "csv-table": "sphinx_design",
+                     "original": "original_df_table"}[name]
+        conf = CONF.format(extension=extension)
+        if name == "original":
+            conf = "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n" + conf
+            (src / "original_df_table.py").write_text(ORIGINAL_EXTENSION, encoding="utf-8")
+        (src / "conf.py").write_text(conf, encoding="utf-8")
+        prices.to_csv(src / "prices.csv", index=False)
+    toc = "".join(f"   page{p}\n" for p in range(corpus.pages))
+    for src in sources.values():
+        (src / "index.rst").write_text(f"Index\n=====\n\n.. toctree::\n\n{toc}", encoding="utf-8")
+    for page in range(corpus.pages):
+        bodies: dict[str, list[str]] = {name: [f"Page {page}\n=========\n\nProse {page}.\n"]
+                                        for name in sources}
+        for start in range(0, corpus.tables, 5):
+            for body in bodies.values():
+                body.append(".. tab-set::\n")
+            for table in range(start, min(start + 5, corpus.tables)):
+                results = results_frame(rng, corpus.rows)
+                stem = f"results_{page}_{table}"
+                for name, src in sources.items():
+                    results.to_csv(src / f"{stem}.csv", index=False)
+                static = compute(results, prices)
+                static.to_csv(sources["csv-table"] / f"{stem}_static.csv", index=False)
+                snippet = textwrap.indent(
+                    SNIPPET.format(results=f"{stem}.csv", columns=COLUMNS), " " * 9
+                )
+                tab = f"   .. tab-item:: Table {table}\n\n"
+                for name in ("df-table", "original"):
+                    bodies[name].append(f"{tab}      .. df-table::\n         :header-rows: 1\n\n"
+                                        f"{snippet}\n")
+                bodies["csv-table"].append(
+                    f"{tab}      .. csv-table::\n         :header-rows: 1\n"
+                    f"         :file: {stem}_static.csv\n\n"
+                )
+        for name, src in sources.items():
+            (src / f"page{page}.rst").write_text("\n".join(bodies[name]), encoding="utf-8")
+    return sources
+
+
+MEASURE = """\
+import resource, subprocess, sys, time, json
+start = time.perf_counter()
+proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"wall": wall, "rss_kib": peak, "rc": proc.returncode,
+                  "out": proc.stdout[-4000:], "err": proc.stderr[-4000:]}))
+"""
+
+
+def build(src: Path, out: Path, *args: str, clean: bool = True) -> dict[str, object]:
+    """One sphinx-build in a fresh process; wall time and peak RSS of its tree."""
+    if clean:
+        shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "sphinx", "-b", "html", *args, str(src), str(out)]
+    done = subprocess.run([sys.executable, "-c", MEASURE, *command],
+                          capture_output=True, text=True, check=True)
+    result: dict[str, object] = json.loads(done.stdout)
+    if result["rc"] != 0:
+        raise SystemExit(f"build of {src} failed:\n{result['err']}")
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small corpora, one repeat")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--work", type=Path, default=HERE / "_work")
+    parser.add_argument("--skip-original", action="store_true")
+    args = parser.parse_args()
+    corpora = (
+        [Corpus("pages", 4, 5, 20), Corpus("long", 1, 1, 500)]
+        if args.quick
+        else [Corpus("pages", 40, 5, 50), Corpus("long", 1, 1, 5000)]
+    )
+    targets = {"pages": 0.2, "long": 0.1}
+    repeat = 1 if args.quick else args.repeat
+    failures = []
+    print(f"{'corpus':8} {'approach':10} {'min s':>8} {'median s':>9} {'peak MiB':>9}")
+    for corpus in corpora:
+        sources = generate(corpus, args.work, args.seed)
+        approaches = [a for a in sources if not (a == "original" and args.skip_original)]
+        timings: dict[str, list[float]] = {a: [] for a in approaches}
+        peaks: dict[str, int] = {a: 0 for a in approaches}
+        for _ in range(repeat):  # interleaved, so drift affects all alike
+            for approach in approaches:
+                out = args.work / corpus.name / f"_build-{approach}"
+                result = build(sources[approach], out, "-q")
+                timings[approach].append(float(result["wall"]))  # type: ignore[arg-type]
+                peaks[approach] = max(peaks[approach], int(result["rss_kib"]))  # type: ignore[call-overload]
+        for approach in approaches:
+            print(f"{corpus.name:8} {approach:10} {min(timings[approach]):8.2f} "
+                  f"{statistics.median(timings[approach]):9.2f} {peaks[approach] / 1024:9.0f}")
+        ratio = statistics.median(timings["df-table"]) / statistics.median(timings["csv-table"])
+        memory = peaks["df-table"] / peaks["csv-table"]
+        verdict = "ok" if ratio <= targets[corpus.name] else "ABOVE TARGET"
+        print(f"{corpus.name:8} ratio df-table/csv-table time {ratio:.3f} "
+              f"(target <= {targets[corpus.name]}) {verdict}; peak memory ratio {memory:.2f}"
+              f" {'ok' if memory <= 1 else 'ABOVE TARGET'}")
+        if ratio > targets[corpus.name] or memory > 1:
+            failures.append(corpus.name)
+        if corpus.name == "pages":
+            failures += incremental_checks(sources["df-table"], args.work / corpus.name, repeat)
+    print("all targets met" if not failures else f"targets missed: {', '.join(failures)}")
+    return 0 if not failures else 1
+
+
+def incremental_checks(src: Path, work: Path, repeat: int) -> list[str]:
+    """Prose-edit rebuild executes nothing; -j 2 against -j 1 (time, identical HTML)."""
+    failures = []
+    out = work / "_build-incremental"
+    build(src, out)
+    for page in src.glob("page*.rst"):
+        page.write_text(page.read_text(encoding="utf-8").replace("Prose", "Edited prose"),
+                        encoding="utf-8")
+    rebuild = build(src, out, clean=False)
+    summary = re.search(r"df-table: .*", str(rebuild["out"]))
+    line = summary.group(0) if summary else "no summary line"
+    executed = re.search(r"(\d+) executed", line)
+    ok = executed is not None and executed.group(1) == "0"
+    print(f"prose-edit rebuild: {line} {'ok' if ok else 'SNIPPETS RAN'}")
+    if not ok:
+        failures.append("prose-edit rebuild")
+    serial, parallel = [], []
+    for _ in range(repeat):
+        serial.append(float(build(src, work / "_build-j1", "-q", "-j", "1")["wall"]))  # type: ignore[arg-type]
+        parallel.append(float(build(src, work / "_build-j2", "-q", "-j", "2")["wall"]))  # type: ignore[arg-type]
+    same = all(
+        (work / "_build-j1" / p.name).read_bytes() == p.read_bytes()
+        for p in (work / "_build-j2").glob("page*.html")
+    )
+    ratio = statistics.median(parallel) / statistics.median(serial)
+    print(f"-j 2 / -j 1 time {ratio:.3f} ({'faster' if ratio < 1 else 'NOT FASTER'}); "
+          f"HTML {'byte-identical' if same else 'DIFFERS'}")
+    if ratio >= 1 or not same:
+        failures.append("-j 2")
+    return failures
+
+
+if __name__ == "__main__":
+    sys.exit(main())

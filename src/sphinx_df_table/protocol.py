@@ -108,6 +108,9 @@ class TableData:
     header: list[list[str]]
     body: list[list[str]]
     numeric: list[bool] = field(default_factory=list)
+    #: Plain data a renderer adds for the directive (e.g. ``"csv"``: the raw
+    #: values as CSV text for a download; chart files as ``bytes``).
+    attachments: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_columns(self) -> int:
@@ -121,7 +124,11 @@ class TableData:
         one string joined with a separator that no cell contains costs almost
         nothing. (Not ``dataclasses.asdict`` either: it deep-copies every cell.)
         """
-        plain: dict[str, Any] = {"header": self.header, "numeric": self.numeric}
+        plain: dict[str, Any] = {
+            "header": self.header,
+            "numeric": self.numeric,
+            "attachments": self.attachments,
+        }
         width = len(self.body[0]) if self.body else 0
         if width and all(len(row) == width for row in self.body):
             cells = [cell for row in self.body for cell in row]
@@ -139,7 +146,12 @@ class TableData:
             body = [cells[i : i + width] for i in range(0, len(cells), width)]
         else:
             body = data["body"]
-        return cls(header=data["header"], body=body, numeric=data["numeric"])
+        return cls(
+            header=data["header"],
+            body=body,
+            numeric=data["numeric"],
+            attachments=data.get("attachments", {}),
+        )
 
 
 @dataclass(frozen=True)

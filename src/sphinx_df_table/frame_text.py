@@ -114,9 +114,24 @@ def frame_to_table(frame: pd.DataFrame) -> TableData:
     )
 
 
-def render_result(result: object, name: str, render: dict[str, Any]) -> TableData:
-    """The worker's entry point: the snippet's result, checked and formatted.
+def render_result(namespace: dict[str, Any], name: str, render: dict[str, Any]) -> TableData:
+    """The worker's entry point: the snippet's result, checked and rendered.
 
-    ``render`` carries the directive's rendering options (none yet for tables).
+    ``namespace`` is the snippet's namespace and ``name`` its result variable.
+    ``render`` holds what the directive asked for:
+
+    * ``"chart"``: a chart spec; :mod:`.chart_render` draws it (a ``df-chart``).
+    * ``"csv"``: also attach the raw values as CSV text (for a download link).
     """
-    return frame_to_table(as_frame(result, name))
+    if "chart" in render:
+        from .chart_render import render_chart
+
+        return render_chart(namespace, name, render["chart"])
+    if name not in namespace:
+        raise ResultTypeError(f"the snippet did not define '{name}'")
+    frame = as_frame(namespace[name], name)
+    table = frame_to_table(frame)
+    if render.get("csv"):
+        # Raw values, not display text: what a reader downloading the data wants.
+        table.attachments["csv"] = frame.to_csv(index=False)
+    return table

@@ -41,6 +41,8 @@ SNIPPET_FILENAME = "<df-table>"
 PREAMBLE_FILENAME = "<df_table_preamble>"
 #: At most this much captured output is sent back per snippet.
 MAX_OUTPUT = 64 * 1024
+#: At most this much output is written to the capture file per snippet.
+MAX_OUTPUT_FILE = 16 * 1024 * 1024
 #: Frames from this package are left out of the tracebacks shown to authors.
 _PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
 #: Signals whose Python handlers a snippet might change and that could then
@@ -267,6 +269,7 @@ class Worker:
             )
         )
         sys.addaudithook(self.guard)
+        self.guard.active = True  # for good: see Guard
         self.capture_path: str = init["capture_path"]
         # Descriptors for the real fds 1 and 2, to put back after each capture.
         self.saved_fds = (os.dup(1), os.dup(2))
@@ -279,7 +282,9 @@ class Worker:
         The snippet gets its own stream objects, so that closing or replacing
         them cannot break the next snippet's ``print``.
         """
-        with Path(self.capture_path).open("w+b") as capture:
+        with self.guard.internal():  # the one file the worker itself writes
+            capture = Path(self.capture_path).open("w+b")  # noqa: SIM115
+        with capture:
             os.dup2(capture.fileno(), 1)
             os.dup2(capture.fileno(), 2)
             streams = [
@@ -415,12 +420,10 @@ class Worker:
                 timeout = float(request["timeout"])
                 faulthandler.dump_traceback_later(max(0.05, timeout - min(0.5, timeout / 10)))
                 os._exit = self._located_exit
-                self.guard.active = True
                 try:
                     exec(preamble, namespace)
                     exec(code, namespace)
                 finally:
-                    self.guard.active = False
                     # Builtins first: all the code below (and in the standard
                     # library) relies on them.
                     self.namespaces[0].restore()
@@ -428,9 +431,7 @@ class Worker:
                     faulthandler.cancel_dump_traceback_later()
                     if os.getpid() != self.pid:  # a fork the snippet made (allow_unsafe)
                         self.real_exit(0)
-                if result_var not in namespace:
-                    raise ResultTypeError(f"the snippet did not define '{result_var}'")
-                table = render_result(namespace[result_var], result_var, request["render"])
+                table = render_result(namespace, result_var, request["render"])
         except ResultTypeError as exc:
             error = protocol.SnippetError(kind="result", message=str(exc))
         except BaseException as exc:  # the snippet's own failure, reported to its author
@@ -448,6 +449,24 @@ class Worker:
         if threading.active_count() > self.base_threads:
             return "the snippet left a thread running"
         return self.guard.tainted
+
+
+def _limit_file_size(limit: int) -> None:
+    """Cap what a snippet can write to its output capture file.
+
+    ``while True: print("x" * 10**6)`` would otherwise fill the disk before its
+    timeout. Past the limit a write fails with ``OSError: [Errno 27] File too
+    large`` in the snippet (SIGXFSZ, which would kill the worker, is ignored).
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
 
 
 def _apply_memory_limit(limit: int | None) -> None:
@@ -488,6 +507,8 @@ def main(argv: list[str]) -> int:
         init = protocol.read_message(req_fd, plain=False)
         _die_with_parent(init["parent_pid"])
         _apply_memory_limit(init["memory_limit"])
+        if not init["allow_unsafe"]:  # snippets write nothing but their output
+            _limit_file_size(MAX_OUTPUT_FILE)
         worker = Worker(init)
     except BaseException as exc:  # startup failed: tell the parent why, then stop
         protocol.write_message(resp_fd, {"ready": False, "error": traceback.format_exc()})

@@ -37,6 +37,9 @@ from .sandbox import Policy
 #: How long a new worker may take to import pandas and say it is ready.
 STARTUP_TIMEOUT = 120.0
 _FAULT_LINE = re.compile(r'File "<df-table>", line (\d+)')
+_THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ ", re.MULTILINE)
+#: How long a timed-out worker gets to write its stack dump before it is killed.
+ABORT_GRACE = 0.5
 
 
 class WorkerStartError(RuntimeError):
@@ -61,6 +64,7 @@ class _WorkerHandle:
         self.owner_pid = os.getpid()
         self.tmpdir = tempfile.mkdtemp(prefix="df-table-")
         self.requests = 0
+        self.main_thread: int | None = None
         self.capture_path = str(Path(self.tmpdir, "output"))
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
@@ -116,6 +120,8 @@ class _WorkerHandle:
             self.close()
             detail = ready.get("error") if isinstance(ready, dict) else None
             raise WorkerStartError(f"the df-table worker did not start: {detail or ready!r}")
+        main_thread = ready.get("main_thread")
+        self.main_thread = main_thread if isinstance(main_thread, int) else None
 
     def _state(self) -> tuple[Any, ...]:
         return (self.proc, self.req_w, self.resp_r, self.tmpdir, self.owner_pid)
@@ -134,6 +140,8 @@ class _WorkerHandle:
         # holds anything a snippet started, even after the worker itself died.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()  # in case it left its process group
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=10)
         shutil.rmtree(tmpdir, ignore_errors=True)
@@ -188,6 +196,12 @@ class _WorkerHandle:
         return result
 
     def _timed_out(self, timeout: float) -> SnippetResult:
+        # SIGABRT makes faulthandler write where every thread is (at C level, so
+        # also in the middle of a long C call) and end the worker; a snippet that
+        # blocked the signal is killed below all the same.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.proc.pid, signal.SIGABRT)
+        _exit_status(self.proc, timeout=ABORT_GRACE)
         output = _clean_dump(self.captured_output())  # before close() removes the file
         self.close()
         return SnippetResult(
@@ -195,7 +209,7 @@ class _WorkerHandle:
                 kind="timeout",
                 message=f"the snippet did not finish within {timeout:g} s "
                 "(df_table_timeout in conf.py, or the :timeout: option)",
-                line=_last_fault_line(output),
+                line=_last_fault_line(output, self.main_thread),
             ),
             output=output,
             seconds=timeout,
@@ -215,7 +229,7 @@ class _WorkerHandle:
             error=SnippetError(
                 kind="crash",
                 message=f"the snippet's worker process {how}" + (f": {fault}" if fault else ""),
-                line=_last_fault_line(output),
+                line=_last_fault_line(output, self.main_thread),
             ),
             output=output,
             seconds=seconds,
@@ -266,8 +280,19 @@ def _clean_dump(output: str) -> str:
     )
 
 
-def _last_fault_line(output: str) -> int | None:
-    """The innermost snippet line in a faulthandler dump (it lists innermost first)."""
+def _last_fault_line(output: str, main_thread: int | None = None) -> int | None:
+    """The innermost snippet line in a faulthandler dump (it lists innermost first).
+
+    A dump lists every thread; the snippet runs in the worker's main thread,
+    so that thread's part is searched first.
+    """
+    if main_thread is not None:
+        header = re.compile(rf"^(?:Current thread|Thread) {main_thread:#018x} ", re.MULTILINE)
+        if start := header.search(output):
+            block = output[start.end() :]
+            block = block[: end.start()] if (end := _THREAD_HEADER.search(block)) else block
+            if match := _FAULT_LINE.search(block):
+                return int(match.group(1))
     match = _FAULT_LINE.search(output)
     return int(match.group(1)) if match else None
 

@@ -15,10 +15,12 @@ import os
 import site
 import sys
 import sysconfig
+import threading
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 #: System files that the libraries themselves read while importing or running.
 SYSTEM_READ_FILES = (
@@ -174,16 +176,35 @@ def is_write_open(mode: object, flags: object) -> bool:
 
 @dataclass
 class Guard:
-    """The audit hook's state: active only while a snippet runs."""
+    """The audit hook's state.
+
+    The worker switches it on once, before the first snippet, and never off:
+    code a snippet leaves behind (a ``__del__``, a thread, a weakref callback,
+    an object whose methods the worker calls to format the table) must meet the
+    same policy after the snippet's last line as during it. Only the worker's
+    own few file operations are let through, with :meth:`internal`, and only
+    in the thread that does them.
+    """
 
     policy: Policy
     active: bool = False
     files_read: list[str] = field(default_factory=list)
     #: Set when the snippet did something the worker cannot undo afterwards.
     tainted: str | None = None
+    _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+
+    @contextlib.contextmanager
+    def internal(self) -> Iterator[None]:
+        """Let the worker itself (this thread only) do what snippets may not."""
+        previous = getattr(self._local, "internal", False)
+        self._local.internal = True
+        try:
+            yield
+        finally:
+            self._local.internal = previous
 
     def __call__(self, event: str, args: tuple[object, ...]) -> None:
-        if not self.active:
+        if not self.active or getattr(self._local, "internal", False):
             return
         if event == "open":
             self._check_open(*args[:3])
@@ -253,10 +274,8 @@ class Guard:
             "set df_table_allow_unsafe = True in conf.py to allow it"
         )
 
-    def _refuse(self, message: str) -> None:
-        # Deactivate while raising so that formatting the error cannot recurse.
-        self.active = False
-        try:
+    def _refuse(self, message: str) -> NoReturn:
+        # Step aside (in this thread) while raising, so that nothing the
+        # exception does on its way can be refused in turn.
+        with self.internal():
             raise SandboxViolation(message)
-        finally:
-            self.active = True

@@ -415,10 +415,6 @@ class Worker:
             with self._isolated(request["cwd"]), self._captured_output(output):
                 preamble = self._compile(request["preamble"], PREAMBLE_FILENAME)
                 code = self._compile(request["code"], SNIPPET_FILENAME)
-                # Just before the parent's deadline, dump where the snippet is, so
-                # that a timeout can be reported at the line that was running.
-                timeout = float(request["timeout"])
-                faulthandler.dump_traceback_later(max(0.05, timeout - min(0.5, timeout / 10)))
                 os._exit = self._located_exit
                 try:
                     exec(preamble, namespace)
@@ -428,7 +424,6 @@ class Worker:
                     # library) relies on them.
                     self.namespaces[0].restore()
                     os._exit = self.real_exit
-                    faulthandler.cancel_dump_traceback_later()
                     if os.getpid() != self.pid:  # a fork the snippet made (allow_unsafe)
                         self.real_exit(0)
                 table = render_result(namespace, result_var, request["render"])
@@ -469,6 +464,14 @@ def _limit_file_size(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
 
 
+def _no_core_dumps() -> None:
+    """A segfault or a timeout's SIGABRT must not write a core file into the docs."""
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+
+
 def _apply_memory_limit(limit: int | None) -> None:
     if not limit:
         return
@@ -507,13 +510,17 @@ def main(argv: list[str]) -> int:
         init = protocol.read_message(req_fd, plain=False)
         _die_with_parent(init["parent_pid"])
         _apply_memory_limit(init["memory_limit"])
+        _no_core_dumps()
         if not init["allow_unsafe"]:  # snippets write nothing but their output
             _limit_file_size(MAX_OUTPUT_FILE)
         worker = Worker(init)
     except BaseException as exc:  # startup failed: tell the parent why, then stop
         protocol.write_message(resp_fd, {"ready": False, "error": traceback.format_exc()})
         return 1 if not isinstance(exc, SystemExit) else 2
-    protocol.write_message(resp_fd, {"ready": True, "pid": os.getpid()})
+    # On a timeout the parent sends SIGABRT: faulthandler then writes every
+    # thread's stack to the capture file, and the main thread's names the line.
+    ready = {"ready": True, "pid": os.getpid(), "main_thread": threading.get_ident()}
+    protocol.write_message(resp_fd, ready)
     while True:
         try:
             request = protocol.read_message(req_fd, plain=False)

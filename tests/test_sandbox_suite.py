@@ -174,6 +174,37 @@ CASES = [
         2,
         ("os.kill", UNSAFE_HINT),
     ),
+    # --- code that runs after the snippet's last line meets the same policy -------
+    Case(
+        "finalizer-write",
+        "exception",
+        "class Sneaky:\n"
+        "    def __del__(self):\n"
+        "        open('escaped.txt', 'w').write('written after the snippet')\n"
+        "keep = Sneaky()\n"
+        "raise RuntimeError('leaving a finalizer behind')",
+        5,
+        ("leaving a finalizer behind",),
+    ),
+    Case(
+        "str-during-render",
+        "access",
+        "class Sneaky:\n"
+        "    def __str__(self):\n"
+        "        open('escaped-render.txt', 'w')\n"
+        "        return 'cell'\n"
+        "df = pd.DataFrame({'a': [Sneaky()]})",
+        3,
+        ("writing files",),
+    ),
+    Case(
+        "output-flood",
+        "exception",
+        # 64 MB, bounded so that a regression cannot fill the disk.
+        "x = 1\nfor _ in range(64): print('x' * 10**6)",
+        2,
+        ("File too large",),
+    ),
     # --- tampering with the worker's pipe ----------------------------------------
     Case(
         "half-message",
@@ -418,5 +449,5 @@ def test_good_table_renders_clean(hostile: Built, n: int) -> None:
 
 def test_refused_writes_left_no_trace(hostile: Built) -> None:
     assert (hostile.srcdir / "data.csv").read_text(encoding="utf-8") == "a,b\n1,2\n3,4\n"
-    for name in ("out.txt", "out.csv", "new.db"):
+    for name in ("out.txt", "out.csv", "new.db", "escaped.txt", "escaped-render.txt"):
         assert not (hostile.srcdir / "hostile" / name).exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -218,6 +219,8 @@ def test_worker_dies_with_a_killed_sphinx(tmp_path: Path, tag: str) -> None:
         {"index.rst": page("Index", table("while True: pass", ":timeout: 600"))},
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    # Its worker's temporary directory cannot be removed by a killed Sphinx.
+    env["TMPDIR"] = str(tmp_path)
     sphinx = subprocess.Popen(
         [sys.executable, "-m", "sphinx", "-q", str(src), str(tmp_path / "out")],
         env=env,
@@ -429,3 +432,35 @@ def test_each_directive_gets_a_fresh_namespace(runner: SnippetRunner, tmp_path: 
     runner.run("secret = 42\ndf = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))
     result = runner.run("df = pd.DataFrame({'a': [secret]})", cwd=str(tmp_path))
     assert result.error is not None and "NameError" in result.error.message
+
+
+def test_crashes_leave_no_core_file_in_the_docs(build: Callable[..., SphinxTestApp]) -> None:
+    """Even where core dumps are on, a segfault or a timeout writes none into srcdir."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))  # the worker inherits it
+    try:
+        app = build(
+            {
+                "index.rst": page(
+                    "Index",
+                    table("import ctypes\nctypes.string_at(0)"),
+                    table("while True: pass", ":timeout: 0.5"),
+                )
+            }
+        )
+    finally:
+        resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
+    assert len(warnings_of(app)) == 2
+    assert not [p.name for p in Path(app.srcdir).iterdir() if p.name.startswith("core")]
+
+
+def test_timeout_names_the_main_threads_line(runner: SnippetRunner, tmp_path: Path) -> None:
+    code = (
+        "import threading, time\n"
+        "threading.Thread(target=lambda: time.sleep(60), daemon=True).start()\n"
+        "x = 0\n"
+        "while True: x += 1"
+    )
+    result = runner.run(code, cwd=str(tmp_path), timeout=1.0)
+    assert result.error is not None and result.error.kind == "timeout"
+    assert result.error.line == 4

@@ -2,10 +2,13 @@
 
 This is enforced with a PEP 578 audit hook, installed only in the snippet worker
 (an audit hook can never be removed, so it must not live in the Sphinx process).
-The hook is active only while a snippet runs. It is a guard rail against mistakes
-and hostile-looking pull-request content, **not** a security boundary: code that
-reads files through C libraries (Arrow, ctypes) is not seen by it. See the
-security page of the documentation.
+The worker switches it on before its first snippet and never off, so that code
+a snippet leaves behind (finalizers, threads, methods the table formatting
+calls) meets it too. It is a guard rail against mistakes and hostile-looking
+pull-request content, **not** a security boundary: code that reads files
+through C libraries (Arrow, ctypes) is not seen by it, and a determined snippet
+can find the guard object and switch it off. See the security page of the
+documentation.
 """
 
 from __future__ import annotations

@@ -50,10 +50,11 @@ _FINAL_NODES = (
 
 class df_rows(nodes.General, nodes.Element):
     """Table body rows: ``cells`` holds one list per row; each cell is its text,
-    ``None`` for "the next ``entry`` child", or an ``int``: the index of an entry
-    in ``detached``. ``classes_by_column`` gives each column's cell classes. A
-    trailing ``Text`` child repeats the plain and detached cells' words, so the
-    HTML search index still finds them."""
+    ``None`` for "the next ``entry`` child", an ``int``: the index of an entry
+    in ``detached``, or :data:`COVERED` (under a merged cell of ``rowspans``).
+    ``classes_by_column`` gives each column's cell classes. A trailing ``Text``
+    child repeats the plain and detached cells' words, so the HTML search index
+    still finds them."""
 
 
 def is_final(parsed: list[nodes.Node]) -> bool:
@@ -74,6 +75,8 @@ def smartquotable(text: str) -> bool:
 
 
 Cell = str | int | None
+#: A body cell covered by a merged cell above it (a repeated index label).
+COVERED = -1
 
 
 def make_rows_node(
@@ -81,9 +84,19 @@ def make_rows_node(
     entries: list[nodes.entry],
     detached: list[nodes.entry],
     classes_by_column: list[list[str]],
+    rowspans: list[list[int]] | None = None,
 ) -> df_rows:
-    """Assemble a :class:`df_rows` node from plain texts and rich entries."""
-    node = df_rows(cells=cells, classes_by_column=classes_by_column, detached=detached)
+    """Assemble a :class:`df_rows` node from plain texts and rich entries.
+
+    ``rowspans`` lists ``[row, column, morerows]`` of merged cells; the cells
+    they cover are :data:`COVERED`.
+    """
+    node = df_rows(
+        cells=cells,
+        classes_by_column=classes_by_column,
+        detached=detached,
+        rowspans=rowspans or [],
+    )
     node.extend(entries)
     # The search index keeps a set of words per page, so each text once will do
     # (and spares the stemmer the repeats).
@@ -108,16 +121,21 @@ def expand(node: df_rows) -> list[nodes.row]:
     rich = iter([child for child in node.children if isinstance(child, nodes.entry)])
     detached: list[nodes.entry] = node["detached"]
     classes_by_column: list[list[str]] = node["classes_by_column"]
+    rowspans = {(r, c): more for r, c, more in node.get("rowspans", [])}
     rows = []
-    for cells in node["cells"]:
+    for r, cells in enumerate(node["cells"]):
         row = nodes.row()
         for column, text in enumerate(cells):
-            if text is None or isinstance(text, int):
+            if text == COVERED:
+                continue
+            if isinstance(text, str):
+                entry = plain_entry(text, classes_by_column[column])
+            else:
                 entry = next(rich) if text is None else detached[text].deepcopy()
                 entry["classes"] = [*classes_by_column[column], *entry["classes"]]
-                row += entry
-            else:
-                row += plain_entry(text, classes_by_column[column])
+            if (r, column) in rowspans:
+                entry["morerows"] = rowspans[r, column]
+            row += entry
         rows.append(row)
     return rows
 

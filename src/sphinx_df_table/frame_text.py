@@ -15,6 +15,7 @@ only ever sees the resulting strings.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -86,31 +87,227 @@ def _is_numeric(dtype: Any) -> bool:
     return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
 
 
-def as_frame(result: object, name: str) -> pd.DataFrame:
-    """Accept a DataFrame or a Series (shown as one column); refuse the rest."""
-    if isinstance(result, pd.DataFrame):
+@dataclass(frozen=True)
+class TableOptions:
+    """How the worker turns a frame into text (the directive's render options).
+
+    With the defaults, cell text is exactly ``to_csv``'s; each option changes
+    only what it names, at render time, so a snippet can keep numbers numeric.
+    """
+
+    #: Show the index as stub columns; ``None``: when it is named or a MultiIndex.
+    index: bool | None = None
+    #: Column label -> format string (``"{:,.2f}"``, ``"${:,.3f}"``).
+    formats: dict[str, str] = field(default_factory=dict)
+    #: Format string for float columns that ``formats`` does not name.
+    float_format: str | None = None
+    #: Text of a missing value (default: empty, as in CSV).
+    na_rep: str | None = None
+    #: Thousands separator for numbers that no format names.
+    thousands: str | None = None
+    #: Show at most this many rows; the rest is counted in ``truncated``.
+    max_rows: int | None = None
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> TableOptions:
+        return cls(**spec)
+
+    @property
+    def changes_text(self) -> bool:
+        return bool(self.formats or self.float_format or self.na_rep is not None or self.thousands)
+
+
+class FormatError(ResultTypeError):
+    """A format option does not fit the data."""
+
+
+def group_thousands(text: str, separator: str) -> str:
+    """``1234567.25`` -> ``1,234,567.25``; text that is not a plain number is kept."""
+    sign = "-" if text.startswith("-") else ""
+    whole, dot, rest = text[len(sign) :].partition(".")
+    if not whole.isdigit() or not (rest.isdigit() or not rest):
+        return text
+    head, tail = whole[: len(whole) % 3 or 3], whole[len(whole) % 3 or 3 :]
+    groups = [head, *(tail[i : i + 3] for i in range(0, len(tail), 3))]
+    return sign + separator.join(groups) + dot + rest
+
+
+def _format_column(
+    series: pd.Series, texts: list[str], fmt: str | None, label: str, options: TableOptions
+) -> list[str]:
+    """Apply the format options to one column's to_csv texts."""
+    if fmt is None and options.float_format and pd.api.types.is_float_dtype(series.dtype):
+        fmt = options.float_format
+    missing = series.isna().to_numpy()
+    na_rep = options.na_rep if options.na_rep is not None else ""
+    if fmt is not None:
+        try:
+            return [
+                na_rep if gone else fmt.format(value)
+                for value, gone in zip(series.to_numpy(dtype=object), missing, strict=True)
+            ]
+        except (ValueError, TypeError, IndexError, KeyError) as exc:
+            raise FormatError(f"format {fmt!r} for column {label!r} failed: {exc}") from exc
+    if options.thousands and _is_numeric(series.dtype):
+        texts = [group_thousands(text, options.thousands) for text in texts]
+    if options.na_rep is not None:
+        texts = [na_rep if gone else text for text, gone in zip(texts, missing, strict=True)]
+    return texts
+
+
+def _label_texts(label: object) -> tuple[str, str]:
+    """A column's full label text (levels joined by `` / ``) and its last level."""
+    if isinstance(label, tuple):
+        parts = [_cell_str(part) for part in label]
+        return " / ".join(parts), parts[-1]
+    text = _cell_str(label)
+    return text, text
+
+
+def _runs(keys: list[tuple[object, ...]]) -> list[tuple[int, int]]:
+    """(start, length) of each run of equal consecutive keys."""
+    runs: list[tuple[int, int]] = []
+    for position, key in enumerate(keys):
+        if runs and keys[runs[-1][0]] == key:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((position, 1))
+    return runs
+
+
+def hierarchy_spans(levels: list[list[str]]) -> list[tuple[int, int, int]]:
+    """Merged cells for repeated outer-level labels: (level, start, length > 1).
+
+    A label merges with its neighbours only while every outer level does too,
+    as pandas sparsifies a MultiIndex; the innermost level never merges.
+    """
+    spans = []
+    for level in range(len(levels) - 1):
+        keys = list(zip(*levels[: level + 1], strict=True))
+        spans += [(level, start, length) for start, length in _runs(keys) if length > 1]
+    return spans
+
+
+def _is_styler(result: object) -> bool:
+    try:
+        from pandas.io.formats.style import Styler
+    except ImportError:  # pragma: no cover - jinja2 (Styler's dependency) missing
+        return False
+    return isinstance(result, Styler)
+
+
+def _styler_parts(styler: Any) -> tuple[pd.DataFrame, list[list[str]], str, bool]:
+    """A Styler's visible data, display texts (column-major), caption, index shown."""
+    data: pd.DataFrame = styler.data
+    hidden_rows, hidden_columns = set(styler.hidden_rows), set(styler.hidden_columns)
+    rows = [r for r in range(data.shape[0]) if r not in hidden_rows]
+    columns = [c for c in range(data.shape[1]) if c not in hidden_columns]
+    display = styler._display_funcs  # the formatter .format() set for each cell
+    texts = [[_cell_str(display[(r, c)](data.iat[r, c])) for r in rows] for c in columns]
+    caption = styler.caption if isinstance(styler.caption, str) else ""
+    return data.iloc[rows, columns], texts, caption, not all(styler.hide_index_)
+
+
+def as_frame(result: object, name: str) -> Any:
+    """Accept a DataFrame, a Series (shown as one column) or a pandas Styler."""
+    if _is_styler(result):
+        frame = result.data  # type: ignore[attr-defined]
+    elif isinstance(result, pd.DataFrame):
         frame = result
     elif isinstance(result, pd.Series):
-        frame = result.to_frame()
+        frame = result = result.to_frame()
     else:
         raise ResultTypeError(
-            f"'{name}' must be a pandas DataFrame or Series, not {type(result).__name__}"
+            f"'{name}' must be a pandas DataFrame, Series or Styler, not {type(result).__name__}"
         )
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ResultTypeError(
             f"'{name}' is an empty DataFrame ({frame.shape[0]} rows x {frame.shape[1]} columns)"
         )
-    return frame
+    return result
 
 
-def frame_to_table(frame: pd.DataFrame) -> TableData:
-    """Format every label and value of ``frame`` as cell text."""
-    columns = _column_texts(frame)
-    body = [list(row) for row in zip(*columns, strict=True)]
+def frame_to_table(result: Any, options: TableOptions | None = None, name: str = "df") -> TableData:
+    """Format every label and value of ``result`` (a DataFrame or a Styler)."""
+    options = options or TableOptions()
+    caption, styler_texts, index_wanted = "", None, options.index
+    if _is_styler(result):
+        frame, styler_texts, caption, styler_index = _styler_parts(result)
+        if frame.shape[0] == 0 or frame.shape[1] == 0:
+            raise ResultTypeError(f"'{name}' shows no cells (all are hidden)")
+        if not styler_index:
+            index_wanted = False
+    else:
+        frame = result
+    truncated = 0
+    if options.max_rows is not None and frame.shape[0] > options.max_rows:
+        truncated = frame.shape[0] - options.max_rows
+        frame = frame.iloc[: options.max_rows]
+        if styler_texts is not None:
+            styler_texts = [column[: options.max_rows] for column in styler_texts]
+
+    labels = [_label_texts(label) for label in frame.columns]
+    known = {text for pair in labels for text in pair}
+    if unknown := sorted(set(options.formats) - known):
+        raise FormatError(f":formats: names no column of '{name}': {', '.join(unknown)}")
+    if styler_texts is not None:
+        columns = styler_texts
+    else:
+        columns = _column_texts(frame)
+        if options.changes_text:
+            columns = [
+                _format_column(
+                    frame.iloc[:, j],
+                    columns[j],
+                    options.formats.get(full, options.formats.get(last)),
+                    full,
+                    options,
+                )
+                for j, (full, last) in enumerate(labels)
+            ]
+    header = _header_rows(frame.columns)
+    numeric = [_is_numeric(dtype) for dtype in frame.dtypes]
+    n_header = len(header)
+    show_index = (
+        isinstance(frame.index, pd.MultiIndex) or any(n is not None for n in frame.index.names)
+        if index_wanted is None
+        else index_wanted
+    )
+    index_columns = frame.index.nlevels if show_index else 0
+
+    spans: list[list[int]] = []
+    # Repeated outer column labels become one cell spanning their columns.
+    for level, start, length in hierarchy_spans(header):
+        spans.append([level, index_columns + start, 0, length - 1])
+        header[level][start + 1 : start + length] = [""] * (length - 1)
+
+    if show_index:
+        index_texts = _column_texts(frame.index.to_frame(index=False))
+        # The corner above the index: column-level names, then index names.
+        index_names = [_cell_str(n) for n in frame.index.names]
+        corner = [[""] * index_columns for _ in range(n_header)]
+        for level, level_name in enumerate(frame.columns.names):
+            if level_name is not None:
+                corner[level][-1] = _cell_str(level_name)
+        if any(index_names):
+            corner[-1] = index_names
+        header = [corner[level] + header[level] for level in range(n_header)]
+        # Repeated outer index labels down the rows become one merged stub cell.
+        for level, start, length in hierarchy_spans(index_texts):
+            spans.append([n_header + start, level, length - 1, 0])
+            index_texts[level][start + 1 : start + length] = [""] * (length - 1)
+        columns = index_texts + columns
+        numeric = [False] * index_columns + numeric
+
     return TableData(
-        header=_header_rows(frame.columns),
-        body=body,
-        numeric=[_is_numeric(dtype) for dtype in frame.dtypes],
+        header=header,
+        body=[list(row) for row in zip(*columns, strict=True)],
+        numeric=numeric,
+        spans=spans,
+        index_columns=index_columns,
+        align=["right" if flag else "" for flag in numeric],
+        truncated=truncated,
+        caption=caption,
     )
 
 
@@ -120,6 +317,7 @@ def render_result(namespace: dict[str, Any], name: str, render: dict[str, Any]) 
     ``namespace`` is the snippet's namespace and ``name`` its result variable.
     ``render`` holds what the directive asked for:
 
+    * ``"table"``: :class:`TableOptions` fields (formats, index, max rows, ...).
     * ``"chart"``: a chart spec; :mod:`.chart_render` draws it (a ``df-chart``).
     * ``"csv"``: also attach the raw values as CSV text (for a download link).
     """
@@ -129,9 +327,10 @@ def render_result(namespace: dict[str, Any], name: str, render: dict[str, Any]) 
         return render_chart(namespace, name, render["chart"])
     if name not in namespace:
         raise ResultTypeError(f"the snippet did not define '{name}'")
-    frame = as_frame(namespace[name], name)
-    table = frame_to_table(frame)
+    result = as_frame(namespace[name], name)
+    table = frame_to_table(result, TableOptions.from_spec(render.get("table", {})), name)
     if render.get("csv"):
         # Raw values, not display text: what a reader downloading the data wants.
+        frame = result.data if _is_styler(result) else result
         table.attachments["csv"] = frame.to_csv(index=False)
     return table

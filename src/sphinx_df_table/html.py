@@ -11,7 +11,7 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.writers.html5 import HTML5Translator
 
-from .compact_rows import df_rows
+from .compact_rows import COVERED, df_rows
 
 
 def _open_tag(tag: str, classes: list[str]) -> str:
@@ -34,26 +34,36 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
     counters: list[int] | None = getattr(self, "_table_row_indices", None)
     encode = self.encode
     out: list[str] = []
-    for cells in node["cells"]:
+    rowspans = {(r, c): more for r, c, more in node.get("rowspans", [])}
+    for r, cells in enumerate(node["cells"]):
         if counters:
             counters[-1] += 1
             out.append('<tr class="row-even">' if counters[-1] % 2 == 0 else '<tr class="row-odd">')
         else:
             out.append("<tr>")
         for column, text in enumerate(cells):
-            tag = columns[column][0]
+            if text == COVERED:
+                continue
+            tag, classes = columns[column]
+            opener = openers[column]
+            entry = None
             if text is None or isinstance(text, int):  # a rich cell: visit its nodes
                 entry = next(rich) if text is None else detached[text]
-                out.append(_open_tag(tag, [*columns[column][1], *entry["classes"]]))
+                if entry["classes"]:
+                    opener = _open_tag(tag, [*classes, *entry["classes"]])
+            if (r, column) in rowspans:  # a merged index cell
+                opener = f'{opener[:-1]} rowspan="{rowspans[r, column] + 1}">'
+            if entry is not None:
+                out.append(opener)
                 self.body.append("".join(out))
                 out = []
                 for child in entry.children:
                     child.walkabout(self)
                 out.append(f"</{tag}>\n")
             elif text:
-                out.append(f"{openers[column]}<p>{encode(text)}</p></{tag}>\n")
+                out.append(f"{opener}<p>{encode(text)}</p></{tag}>\n")
             else:
-                out.append(f"{openers[column]}</{tag}>\n")
+                out.append(f"{opener}</{tag}>\n")
         out.append("</tr>\n")
     self.body.append("".join(out))
     raise nodes.SkipNode

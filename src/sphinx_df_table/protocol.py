@@ -111,6 +111,17 @@ class TableData:
     #: Plain data a renderer adds for the directive (e.g. ``"csv"``: the raw
     #: values as CSV text for a download; chart files as ``bytes``).
     attachments: dict[str, Any] = field(default_factory=dict)
+    #: Merged cells, ``[row, column, morerows, morecols]`` in the grid of
+    #: header rows then body rows; the cells they cover hold ``""``.
+    spans: list[list[int]] = field(default_factory=list)
+    #: Leading columns that are the DataFrame's index (shown as stub columns).
+    index_columns: int = 0
+    #: Each column's alignment: ``"left"``, ``"right"``, ``"center"`` or ``""``.
+    align: list[str] = field(default_factory=list)
+    #: Rows left out by ``:max-rows:``.
+    truncated: int = 0
+    #: A caption the result carries (a pandas ``Styler``'s).
+    caption: str = ""
 
     @property
     def n_columns(self) -> int:
@@ -128,6 +139,11 @@ class TableData:
             "header": self.header,
             "numeric": self.numeric,
             "attachments": self.attachments,
+            "spans": self.spans,
+            "index_columns": self.index_columns,
+            "align": self.align,
+            "truncated": self.truncated,
+            "caption": self.caption,
         }
         width = len(self.body[0]) if self.body else 0
         if width and all(len(row) == width for row in self.body):
@@ -151,6 +167,11 @@ class TableData:
             body=body,
             numeric=data["numeric"],
             attachments=data.get("attachments", {}),
+            spans=data.get("spans", []),
+            index_columns=data.get("index_columns", 0),
+            align=data.get("align", []),
+            truncated=data.get("truncated", 0),
+            caption=data.get("caption", ""),
         )
 
 

@@ -20,7 +20,7 @@ from docutils import nodes
 from docutils.parsers.rst import languages as rst_languages
 from docutils.parsers.rst.states import Inliner
 
-from .compact_rows import Cell, is_final, make_rows_node, smartquotable
+from .compact_rows import COVERED, Cell, is_final, make_rows_node, smartquotable
 from .protocol import TableData
 
 #: Cell text -> (inline nodes, system messages), or ``None`` when the text holds
@@ -97,23 +97,60 @@ def column_widths(n_columns: int, widths: Sequence[int] | str | None) -> list[in
     return [100 // n_columns] * n_columns
 
 
+#: Alignment -> the cell class that Sphinx's basic theme (and themes built on
+#: it) styles: ``.align-right { text-align: right }``.
+ALIGN_CLASSES = {"left": "align-left", "right": "align-right", "center": "align-center"}
+
+
+def _split_spans(
+    spans: list[list[int]], n_header: int
+) -> tuple[dict[tuple[int, int], tuple[int, int]], dict[tuple[int, int], int]]:
+    """Header spans (morerows, morecols) by grid cell; body row spans by body cell.
+
+    A span that would cross the header/body split (``:header-rows:`` moved it)
+    is dropped: its cells are shown unmerged.
+    """
+    head: dict[tuple[int, int], tuple[int, int]] = {}
+    body: dict[tuple[int, int], int] = {}
+    for row, column, morerows, morecols in spans:
+        if row + morerows < n_header:
+            head[row, column] = (morerows, morecols)
+        elif row >= n_header and not morecols:
+            body[row - n_header, column] = morerows
+    return head, body
+
+
+def _covered(spans: dict[tuple[int, int], tuple[int, int]]) -> set[tuple[int, int]]:
+    return {
+        (row + dr, column + dc)
+        for (row, column), (morerows, morecols) in spans.items()
+        for dr in range(morerows + 1)
+        for dc in range(morecols + 1)
+        if dr or dc
+    }
+
+
 def build_table(
     data: TableData,
     *,
     parse: CellParser,
     header_rows: int | None = None,
-    stub_columns: int = 0,
+    stub_columns: int | None = None,
     widths: Sequence[int] | str | None = None,
+    align: Sequence[str] | None = None,
 ) -> tuple[nodes.table, list[nodes.system_message]]:
     """Assemble the table node; ``header_rows`` defaults to the column-label rows.
 
     ``header_rows`` counts rows of the whole grid (label rows, then data rows),
     as ``csv-table`` counted rows of the CSV text that pandas wrote: existing
     pages with ``:header-rows: 1`` get their labels as the one header row.
+    ``stub_columns`` defaults to the index columns; ``align`` (one of
+    ``left``/``right``/``center``/``""`` per column) to numbers on the right.
     """
     grid = [*data.header, *data.body]
     n_columns = data.n_columns
     n_header = len(data.header) if header_rows is None else header_rows
+    stub_columns = data.index_columns if stub_columns is None else stub_columns
     if n_header >= len(grid):
         raise TableShapeError(
             f":header-rows: {n_header} leaves no body rows (the table has {len(grid)} rows "
@@ -123,6 +160,11 @@ def build_table(
         raise TableShapeError(
             f":stub-columns: {stub_columns} leaves no data columns "
             f"(the table has {n_columns} columns)"
+        )
+    alignment = list(align) if align is not None else data.align or [""] * n_columns
+    if len(alignment) != n_columns:
+        raise TableShapeError(
+            f":align-columns: has {len(alignment)} values but the table has {n_columns} columns"
         )
     table = nodes.table()
     if widths == "auto":
@@ -136,13 +178,18 @@ def build_table(
         if index < stub_columns:
             colspec["stub"] = True
         tgroup += colspec
+    head_spans, body_spans = _split_spans(data.spans, n_header)
+    covered_head = _covered(head_spans)
+    column_classes = [[ALIGN_CLASSES[a]] if a in ALIGN_CLASSES else [] for a in alignment]
 
     messages: list[nodes.system_message] = []
 
     def make_entry(
-        text: str, parsed: tuple[list[nodes.Node], list[nodes.system_message]] | None
+        text: str,
+        parsed: tuple[list[nodes.Node], list[nodes.system_message]] | None,
+        classes: list[str] | None = None,
     ) -> nodes.entry:
-        entry = nodes.entry()
+        entry = nodes.entry(classes=classes or [])
         if parsed is None:
             entry += nodes.paragraph(text, "", nodes.Text(text))
         else:
@@ -152,21 +199,34 @@ def build_table(
 
     if n_header:
         thead = nodes.thead()
-        for texts in grid[:n_header]:
+        for r, texts in enumerate(grid[:n_header]):
             row = nodes.row()
-            row.extend(make_entry(t, parse(t)) if t else nodes.entry() for t in texts)
+            for c, text in enumerate(texts):
+                if (r, c) in covered_head:
+                    continue
+                entry = make_entry(text, parse(text)) if text else nodes.entry()
+                morerows, morecols = head_spans.get((r, c), (0, 0))
+                if morerows:
+                    entry["morerows"] = morerows
+                if morecols:
+                    entry["morecols"] = morecols
+                row += entry
             thead += row
         tgroup += thead
 
     # The body: plain cells stay strings (see compact_rows); only cells with
     # markup, or text smartquotes would change, become nodes, and of those only
     # the ones that transforms must see are attached to the tree.
+    covered_body = {(r + dr, c) for (r, c), more in body_spans.items() for dr in range(1, more + 1)}
     cells: list[list[Cell]] = []
     rich: list[nodes.entry] = []
     detached: list[nodes.entry] = []
-    for texts in grid[n_header:]:
+    for r, texts in enumerate(grid[n_header:]):
         row_cells: list[Cell] = []
-        for text in texts:
+        for c, text in enumerate(texts):
+            if (r, c) in covered_body:
+                row_cells.append(COVERED)
+                continue
             parsed = parse(text) if text else None
             if not text or (parsed is None and not smartquotable(text)):
                 row_cells.append(text)
@@ -178,6 +238,17 @@ def build_table(
                 rich.append(make_entry(text, parsed))
         cells.append(row_cells)
     tbody = nodes.tbody()
-    tbody += make_rows_node(cells, rich, detached, [[] for _ in range(n_columns)])
+    tbody += make_rows_node(
+        cells,
+        rich,
+        detached,
+        column_classes,
+        rowspans=[[r, c, more] for (r, c), more in sorted(body_spans.items())],
+    )
+    if data.truncated:
+        more = nodes.entry(morecols=n_columns - 1, classes=["df-table-more"])
+        text = f"\u2026 {data.truncated:,} more rows"
+        more += nodes.paragraph(text, "", nodes.emphasis(text, text))
+        tbody += nodes.row("", more)
     tgroup += tbody
     return table, messages

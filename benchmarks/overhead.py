@@ -1,6 +1,6 @@
 """What running snippets in the sandboxed worker costs, per table.
 
-Compares, for the same snippets, plain in-process ``exec`` + ``frame_to_table``
+Compares, for the same snippets, plain in-process ``exec`` + ``render_result``
 (what an unsandboxed directive would do) with :class:`SnippetRunner.run` (a
 request to the worker process, isolation and restore there, the answer back),
 and measures how long starting a worker takes. Run with::
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sphinx_df_table.execution import RunnerSettings, SnippetRunner, _WorkerHandle
-from sphinx_df_table.frame_text import as_frame, frame_to_table
+from sphinx_df_table.frame_text import render_result
 
 SNIPPET = """\
 rng = np.random.default_rng({seed})
@@ -47,7 +47,7 @@ def snippets(count: int, rows: int, columns: int) -> list[str]:
 def in_process(code: str) -> None:
     namespace = {"__name__": "__df_table__", "__builtins__": builtins, "pd": pd, "np": np}
     exec(compile(code, "<df-table>", "exec"), namespace)
-    frame_to_table(as_frame(namespace["df"], "df"))
+    render_result(namespace, "df", {})  # what the worker does with default options
 
 
 def per_table_ms(

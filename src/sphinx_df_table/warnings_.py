@@ -35,6 +35,8 @@ class DfTableWarning(Enum):
     """The snippet ran out of memory (``df_table_memory_limit``)."""
     ACCESS = "access"
     """The snippet did something the file-access policy refuses."""
+    TRUNCATED = "truncated"
+    """A table had more rows than ``df_table_max_rows``; the rest are left out."""
     CONFIG = "config"
     """A ``df_table_*`` value in conf.py is invalid; its default is used instead."""
     WORKER = "worker"

@@ -1,0 +1,104 @@
+"""Converters for df-table's rendering options (formats, index, alignment, ...).
+
+Each returns a plain value for the worker's render spec (see
+:class:`.frame_text.TableOptions`) or raises ``ValueError`` with a message that
+the directive turns into a ``df_table.option`` warning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils.parsers.rst import directives
+
+_TRUE = {"", "yes", "true", "on", "1", "show"}
+_FALSE = {"no", "false", "off", "0", "hide"}
+_ALIGN = {
+    "l": "left",
+    "left": "left",
+    "r": "right",
+    "right": "right",
+    "c": "center",
+    "center": "center",
+    "auto": "",
+    "-": "",
+}
+
+
+def index_option(argument: str | None) -> bool | None:
+    """``:index:`` alone or ``yes`` shows the index, ``no`` hides it, ``auto`` decides."""
+    value = (argument or "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if value == "auto":
+        return None
+    raise ValueError("expected nothing, 'yes', 'no' or 'auto'")
+
+
+def format_string(argument: str | None) -> str:
+    """A ``str.format`` pattern with one field, checked on a number."""
+    value = str(directives.unchanged_required(argument)).strip()
+    if "{" not in value:
+        raise ValueError(f"{value!r} is not a format such as '{{:,.2f}}'")
+    try:
+        value.format(1234.5)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise ValueError(f"{value!r} is not a format for numbers: {exc}") from exc
+    return value
+
+
+def formats_option(argument: str | None) -> dict[str, str]:
+    """One ``Column label: format`` per line; the label may itself hold ``": "``.
+
+    The format is what follows the last ``": "`` before its first ``{``, so
+    ``Cost per 1M inferences: ${:,.3f}`` gives the label
+    ``Cost per 1M inferences`` and the format ``${:,.3f}``.
+    """
+    formats: dict[str, str] = {}
+    for line in str(directives.unchanged_required(argument)).splitlines():
+        if not line.strip():
+            continue
+        brace = line.find("{")
+        split = line.rfind(": ", 0, brace if brace >= 0 else len(line))
+        if brace < 0 or split < 0:
+            raise ValueError(f"{line.strip()!r} is not 'Column label: {{format}}'")
+        label, fmt = line[:split].strip(), line[split + 2 :].strip()
+        formats[label] = fmt
+    return formats
+
+
+def align_option(argument: str | None) -> list[str]:
+    """One of ``left``/``right``/``center``/``auto`` (or ``l``/``r``/``c``/``-``) per column."""
+    words = str(directives.unchanged_required(argument)).replace(",", " ").split()
+    try:
+        return [_ALIGN[word.lower()] for word in words]
+    except KeyError as exc:
+        raise ValueError(f"{exc.args[0]!r} is not left, right, center or auto") from exc
+
+
+def text_option(argument: str | None) -> str:
+    """Text taken as written (may be empty, e.g. ``:na-rep:`` alone)."""
+    return argument or ""
+
+
+#: The rendering options of ``df-table``; each maps to a TableOptions field.
+RENDER_OPTIONS: dict[str, tuple[str, Any]] = {
+    "index": ("index", index_option),
+    "formats": ("formats", formats_option),
+    "float-format": ("float_format", format_string),
+    "na-rep": ("na_rep", text_option),
+    "thousands": ("thousands", directives.unchanged_required),
+    "max-rows": ("max_rows", directives.nonnegative_int),
+}
+
+
+def table_spec(options: dict[str, Any], default_max_rows: int) -> dict[str, Any]:
+    """The ``"table"`` part of the render spec: only what differs from defaults."""
+    spec = {field: options[name] for name, (field, _) in RENDER_OPTIONS.items() if name in options}
+    if "max_rows" not in spec and default_max_rows:
+        spec["max_rows"] = default_max_rows
+    if spec.get("max_rows") == 0:
+        del spec["max_rows"]
+    return spec

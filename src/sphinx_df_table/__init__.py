@@ -18,10 +18,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """
     from .config import setup_config
     from .directive import setup_directive
+    from .interactive import setup_interactive
     from .summary import setup_summary
 
     setup_config(app)
     setup_directive(app)
+    setup_interactive(app)
     setup_summary(app)
     return {
         "version": __version__,

@@ -97,6 +97,12 @@ class DfTableConfig:
         (bool,),
         "Reuse a snippet's result while its code and the files it read are unchanged.",
     )
+    interactive: bool = _field(
+        False, (bool,), "Make every table interactive in HTML (sort, filter, sticky header)."
+    )
+    download: bool = _field(
+        False, (bool,), "Add a 'Download CSV' link (the raw data) after every HTML table."
+    )
 
     @property
     def memory_limit_bytes(self) -> int | None:

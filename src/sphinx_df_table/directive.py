@@ -14,8 +14,9 @@ from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.tables import Table, align
 
 from .compact_rows import ExpandCompactRows, df_rows
-from .config import MARKUP_CHOICES, DfTableConfig
+from .config import MARKUP_CHOICES, DfTableConfig, get_config
 from .html import depart_df_rows_html, visit_df_rows_html
+from .interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
 from .protocol import SnippetResult
 from .snippet_directive import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snippet_runner
 from .table_nodes import TableShapeError, build_table, plain_cell_parser, rst_cell_parser
@@ -42,7 +43,14 @@ class DfTableDirective(SnippetDirective):
 
     optional_arguments = 1
     final_argument_whitespace = True
-    converters: ClassVar[dict[str, Converter]] = {**TABLE_OPTIONS, **EXECUTION_OPTIONS}
+    converters: ClassVar[dict[str, Converter]] = {
+        **TABLE_OPTIONS,
+        **INTERACTIVE_OPTIONS,
+        **EXECUTION_OPTIONS,
+    }
+
+    def render_spec(self, options: dict[str, Any]) -> dict[str, Any]:
+        return download_render_spec(options, get_config(self.config))
 
     def make_nodes(
         self, result: SnippetResult, options: dict[str, Any], config: DfTableConfig
@@ -75,7 +83,8 @@ class DfTableDirective(SnippetDirective):
         self.add_name(table)  # reads the raw :name:, as docutils' tables do
         if title is not None:
             table.insert(0, title)
-        return [table, *messages, *cell_messages]
+        extra = enhance_table(self, table, result.table, options, config)
+        return [table, *extra, *messages, *cell_messages]
 
 
 def setup_directive(app: Sphinx) -> None:

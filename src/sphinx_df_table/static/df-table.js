@@ -1,0 +1,1 @@
+/* sphinx-df-table: interactive tables (in progress). */

@@ -114,7 +114,7 @@ def test_as_frame_refuses(value: object, message: str) -> None:
 
 
 _TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"),
+    alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\r\x00"),
     max_size=12,
 ) | st.sampled_from(["|", "*", "_x_", "`a`", "- x", "1.", "a\nb", "x" * 200, '"', ",", ""])
 

@@ -105,7 +105,7 @@ def test_any_frame_builds_everywhere(tmp_path_factory, drawn: list[pd.DataFrame]
     src = tmp_path_factory.mktemp("prop")
     lines = ["Property", "========", ""]
     files: dict[str, str] = {}
-    for i, frame in enumerate(drawn):
+    for i in range(len(drawn)):
         lines += [
             ".. df-table::",
             "   :markup: none",

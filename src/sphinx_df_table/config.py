@@ -54,6 +54,11 @@ def _check_timeout(value: Any) -> None:
         raise ValueError("must be a positive number of seconds")
 
 
+def _check_nonnegative(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("must be a whole number, 0 or more")
+
+
 def _check_paths(value: Any) -> None:
     if not isinstance(value, (list, tuple)) or not all(isinstance(p, str) for p in value):
         raise TypeError("must be a list of directory paths")
@@ -92,6 +97,12 @@ class DfTableConfig:
         False, (bool,), "Allow snippets to write files, start processes and use the network."
     )
     raise_on_error: bool = _field(False, (bool,), "Stop the build at the first failing snippet.")
+    max_rows: int = _field(
+        10_000,
+        (int,),
+        "Rows a table shows unless its :max-rows: says otherwise (0: all), with a warning.",
+        _check_nonnegative,
+    )
     cache: bool = _field(
         True,
         (bool,),

@@ -17,9 +17,11 @@ from .compact_rows import ExpandCompactRows, df_rows
 from .config import MARKUP_CHOICES, DfTableConfig, get_config
 from .html import depart_df_rows_html, visit_df_rows_html
 from .interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
+from .latex import DfTableLatexColumns
 from .protocol import SnippetResult
 from .snippet_directive import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snippet_runner
 from .table_nodes import TableShapeError, build_table, plain_cell_parser, rst_cell_parser
+from .table_options import RENDER_OPTIONS, align_option, table_spec
 from .warnings_ import DfTableWarning, warn
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ TABLE_OPTIONS: dict[str, Converter] = {
     "name": directives.unchanged,
     "align": align,
     "markup": lambda arg: directives.choice(arg, MARKUP_CHOICES),
+    "align-columns": align_option,
+    **{name: converter for name, (_field, converter) in RENDER_OPTIONS.items()},
 }
 
 
@@ -50,13 +54,25 @@ class DfTableDirective(SnippetDirective):
     }
 
     def render_spec(self, options: dict[str, Any]) -> dict[str, Any]:
-        return download_render_spec(options, get_config(self.config))
+        config = get_config(self.config)
+        spec = table_spec(options, config.max_rows)
+        return {**({"table": spec} if spec else {}), **download_render_spec(options, config)}
 
     def make_nodes(
         self, result: SnippetResult, options: dict[str, Any], config: DfTableConfig
     ) -> list[nodes.Node]:
-        assert result.table is not None
+        data = result.table
+        assert data is not None
         title, messages = Table.make_title(self)
+        if title is None and data.caption:  # a Styler's caption
+            title = nodes.title(data.caption, data.caption)
+        if data.truncated and "max-rows" not in options:
+            warn(
+                f"the table has {data.truncated:,} more rows than df_table_max_rows "
+                f"({config.max_rows:,}) shows; set :max-rows: to choose",
+                DfTableWarning.TRUNCATED,
+                self.get_location(),
+            )
         markup = options.get("markup", config.markup)
         parse = (
             plain_cell_parser()
@@ -65,11 +81,12 @@ class DfTableDirective(SnippetDirective):
         )
         try:
             table, cell_messages = build_table(
-                result.table,
+                data,
                 parse=parse,
                 header_rows=options.get("header-rows"),
-                stub_columns=options.get("stub-columns", 0),
+                stub_columns=options.get("stub-columns"),
                 widths=options.get("widths"),
+                align=options.get("align-columns"),
             )
         except TableShapeError as exc:
             warn(str(exc), DfTableWarning.OPTION, self.get_location())
@@ -83,7 +100,7 @@ class DfTableDirective(SnippetDirective):
         self.add_name(table)  # reads the raw :name:, as docutils' tables do
         if title is not None:
             table.insert(0, title)
-        extra = enhance_table(self, table, result.table, options, config)
+        extra = enhance_table(self, table, data, options, config)
         return [table, *extra, *messages, *cell_messages]
 
 
@@ -92,4 +109,5 @@ def setup_directive(app: Sphinx) -> None:
     app.add_directive("df-table", DfTableDirective)
     app.add_node(df_rows, html=(visit_df_rows_html, depart_df_rows_html))
     app.add_post_transform(ExpandCompactRows)
+    app.add_post_transform(DfTableLatexColumns)
     setup_snippet_runner(app)

@@ -276,9 +276,11 @@ def test_download_links_and_file_names(html: SphinxTestApp) -> None:
         assert a.get_text() == "Download CSV"
         assert a["download"] == a["href"]
         assert (outdir / "sub" / str(a["href"])).is_file()
-    # Each link comes right after its table.
+    # Each link comes right after its table (and the table's scroll container).
     for table in tables(page):
-        assert table.find_next_sibling().name == "p"
+        container = table.find_parent("div", class_="df-table-container")
+        assert container is not None
+        assert container.find_next_sibling().name == "p"
     assert [a["href"] for a in soup(html, "index.html").select("p.df-table-download a")] == []
     assert (outdir / "only-download-1.csv").is_file()
     assert sorted(p.name for p in outdir.rglob("*.csv")) == [

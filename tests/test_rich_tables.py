@@ -294,3 +294,38 @@ def test_text_output(build) -> None:  # type: ignore[no-untyped-def]
     text = (app.outdir / "index.txt").read_text(encoding="utf-8")
     for value in ("bert", "trn1n.32x", "2500.0", "1,234.57", "$12.500", "model-39", "5 more rows"):
         assert value in text
+
+
+def test_html_tables_scroll_sideways_in_their_container(build) -> None:  # type: ignore[no-untyped-def]
+    app = build(
+        {
+            "index.rst": "Index\n=====\n\n.. toctree::\n\n   plain\n\n"
+            ".. tab-set::\n\n   .. tab-item:: Wide\n\n      .. df-table::\n         :name: wide\n\n"
+            "         df = pd.DataFrame({f'Column number {i}': [i * 1.5] for i in range(20)})\n",
+            "plain.rst": "Plain\n=====\n\nNo table here.\n",
+        },
+        conf="extensions += ['sphinx_design']\n",
+    )
+    soup = BeautifulSoup((app.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
+    table = soup.find("table", id="wide")
+    assert table is not None
+    container = table.parent
+    assert container.name == "div" and "df-table-container" in container["class"]
+    assert container.find_parent("div", class_="sd-tab-content") is not None
+    css = (app.outdir / "_static" / "df-table-base.css").read_text(encoding="utf-8")
+    assert re.search(r"div\.df-table-container \{[^}]*overflow-x: auto", css)
+    linked = [link["href"] for link in soup.find_all("link", rel="stylesheet")]
+    assert any("df-table-base.css" in href for href in linked)
+    plain = (app.outdir / "plain.html").read_text(encoding="utf-8")
+    assert "df-table-base.css" not in plain  # only pages with a df-table
+    latex = build(
+        {"index.rst": "T\n=\n\n.. df-table::\n\n   df = pd.DataFrame({'a': [1]})\n"},
+        builder="latex",
+        srcdir=app.srcdir.parent / "latex-src",
+    )
+    assert (
+        "container"
+        not in next(latex.outdir.glob("*.tex"))
+        .read_text(encoding="utf-8")
+        .split(r"\begin{document}")[1]
+    )

@@ -13,9 +13,9 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.tables import Table, align
 
-from .compact_rows import ExpandCompactRows, df_rows
+from .compact_rows import ExpandCompactRows
 from .config import MARKUP_CHOICES, DfTableConfig, get_config
-from .html import depart_df_rows_html, visit_df_rows_html
+from .html import setup_html
 from .interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
 from .latex import DfTableLatexColumns
 from .protocol import SnippetResult
@@ -107,7 +107,7 @@ class DfTableDirective(SnippetDirective):
 def setup_directive(app: Sphinx) -> None:
     """Register ``df-table``, its compact rows and the worker's lifecycle."""
     app.add_directive("df-table", DfTableDirective)
-    app.add_node(df_rows, html=(visit_df_rows_html, depart_df_rows_html))
+    setup_html(app)
     app.add_post_transform(ExpandCompactRows)
     app.add_post_transform(DfTableLatexColumns)
     setup_snippet_runner(app)

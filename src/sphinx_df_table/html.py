@@ -1,15 +1,27 @@
-"""The HTML side: writing compact table rows (:class:`.compact_rows.df_rows`).
+"""The HTML side: compact table rows, the scroll container, the base stylesheet.
 
-The markup is what docutils' and Sphinx's HTML translators write for ordinary
-rows (``<tr class="row-odd">``, ``<th class="head">``/``<th class="stub">``/
-``<td>``, one ``<p>`` per non-empty cell), so themes style df-tables like any
-other table; it is produced with one string join instead of a visit per node.
+Compact rows (:class:`.compact_rows.df_rows`) are written with the markup
+docutils' and Sphinx's HTML translators write for ordinary rows
+(``<tr class="row-odd">``, ``<th class="head">``/``<th class="stub">``/``<td>``,
+one ``<p>`` per non-empty cell), so themes style df-tables like any other
+table; it is produced with one string join instead of a visit per node.
+
+Every df-table is put in a ``div.df-table-container`` that scrolls sideways,
+so a 17-column benchmark table does not widen the page (or a tab-set); the
+small stylesheet that does it is linked only from pages with a df-table.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.writers.html5 import HTML5Translator
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
 
 from .compact_rows import COVERED, df_rows
 
@@ -71,3 +83,54 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
 
 def depart_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
     """Never reached: the visitor writes everything and skips the children."""
+
+
+STATIC_DIR = Path(__file__).parent / "static"
+BASE_CSS = "df-table-base.css"
+CONTAINER_CLASS = "df-table-container"
+
+
+def _is_df_table(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.table) and "df-table" in node["classes"]
+
+
+class ScrollContainer(SphinxPostTransform):
+    """Wrap each df-table in a container that scrolls sideways (HTML only)."""
+
+    default_priority = 200
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        for table in list(self.document.findall(_is_df_table)):
+            parent = table.parent
+            if isinstance(parent, nodes.container) and CONTAINER_CLASS in parent["classes"]:
+                continue
+            container = nodes.container(classes=[CONTAINER_CLASS])
+            parent.replace(table, container)
+            container += table
+
+
+def add_base_css(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
+) -> None:
+    """Link the base stylesheet from pages that have a df-table (and only those)."""
+    if doctree is not None and next(doctree.findall(_is_df_table), None) is not None:
+        app.add_css_file(BASE_CSS)
+
+
+def add_static_dir(app: Sphinx) -> None:
+    """Ship the stylesheets with HTML output (copied, linked only where used)."""
+    if app.builder.format == "html" and str(STATIC_DIR) not in app.config.html_static_path:
+        app.config.html_static_path.append(str(STATIC_DIR))
+
+
+def setup_html(app: Sphinx) -> None:
+    """Register the compact-rows visitor, the container and the stylesheet."""
+    app.add_node(df_rows, html=(visit_df_rows_html, depart_df_rows_html))
+    app.add_post_transform(ScrollContainer)
+    app.connect("builder-inited", add_static_dir)
+    app.connect("html-page-context", add_base_css)

@@ -243,6 +243,10 @@ def _exit_status(proc: subprocess.Popen[bytes], timeout: float = 0.0) -> int | N
     process group can still be killed safely afterwards.
     """
     deadline = time.monotonic() + timeout
+    if not hasattr(os, "waitid"):  # macOS before Python 3.13: poll, which reaps
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return proc.returncode
     while proc.returncode is None:
         try:
             info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)

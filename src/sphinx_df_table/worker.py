@@ -482,7 +482,10 @@ def _apply_memory_limit(limit: int | None) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    # macOS refuses (or ignores) an address-space limit: the worker then runs
+    # without one rather than not at all (the security page says so).
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _die_with_parent(parent_pid: int) -> None:

@@ -413,6 +413,13 @@ class Worker:
         self.guard.files_read = []
         try:
             with self._isolated(request["cwd"]), self._captured_output(output):
+                if "chart" in request["render"]:
+                    from .chart_render import prepare_matplotlib
+
+                    # A df-chart: matplotlib's first import writes its font
+                    # cache, in this worker's own directory.
+                    with self.guard.internal():
+                        prepare_matplotlib(os.path.dirname(self.capture_path))
                 preamble = self._compile(request["preamble"], PREAMBLE_FILENAME)
                 code = self._compile(request["code"], SNIPPET_FILENAME)
                 os._exit = self._located_exit

@@ -16,6 +16,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     Imports are local so that ``python -m sphinx_df_table.worker`` (which
     imports this package) does not pull in Sphinx.
     """
+    from .chart import setup_chart
     from .config import setup_config
     from .directive import setup_directive
     from .interactive import setup_interactive
@@ -23,6 +24,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
     setup_config(app)
     setup_directive(app)
+    setup_chart(app)
     setup_interactive(app)
     setup_summary(app)
     return {

@@ -41,6 +41,9 @@ class DfTableWarning(Enum):
     """A ``df_table_*`` value in conf.py is invalid; its default is used instead."""
     WORKER = "worker"
     """The worker process could not be started at all."""
+    CHART = "chart"
+    """A ``df-chart`` cannot be drawn: matplotlib is not installed
+    (``pip install sphinx-df-table[charts]``)."""
 
 
 def warn(message: str, subtype: DfTableWarning, location: str | None) -> None:

@@ -1,0 +1,493 @@
+"""The df-chart directive: the files it produces, in every builder, and its errors."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from sphinx.testing.util import SphinxTestApp
+
+from sphinx_df_table.chart import chart_length, column_list
+from sphinx_df_table.chart_render import render_chart
+from sphinx_df_table.frame_text import ResultTypeError
+
+from .conftest import MakeApp, warnings_of, write_project
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+RESULTS_CSV = """\
+Model,Inst. Type,Throughput,Cost
+bert-base,trn1.2xlarge,1200.5,0.0512
+bert-base,trn1.32xlarge,19000.25,0.0498
+bert-large,trn1.2xlarge,400.0,0.178
+bert-large,trn1.32xlarge,6400.0,0.171
+roberta,trn1.2xlarge,1100.0,0.0561
+"""
+
+#: The chart every other test compares with (also built alone for determinism).
+COST_CHART = """\
+.. df-chart:: Cost per model
+   :kind: bar
+   :x: Model
+   :y: Cost
+   :group: Inst. Type
+   :title: Cost per 1M inferences
+   :formats: Cost: ${:,.3f}
+   :labels:
+   :name: fig-cost
+
+   df = pd.read_csv('results.csv')
+"""
+
+INDEX = f"""\
+Charts
+======
+
+{COST_CHART}
+See :numref:`fig-cost`.
+
+.. df-chart::
+   :kind: barh
+   :x: Model
+   :y: Throughput
+   :color: Inst. Type
+   :log-y:
+   :alt: Throughput of each model on each instance type.
+   :name: fig-barh
+
+   df = pd.read_csv('results.csv')
+
+.. df-chart::
+   :kind: line
+   :x: Throughput
+   :y: Cost
+   :group: Inst. Type
+   :x-label: Inferences per second
+   :y-label:
+   :width: 8in
+   :height: 300px
+   :name: fig-line
+
+   df = pd.read_csv('results.csv').sort_values('Throughput')
+
+.. df-chart::
+   :kind: scatter
+   :x: Throughput
+   :y: Cost
+   :name: fig-scatter
+
+   df = pd.read_csv('results.csv')
+
+.. df-chart::
+   :name: fig-defaults
+
+   df = pd.read_csv('results.csv')[['Model', 'Cost']].drop_duplicates('Model')
+
+.. df-chart:: A figure drawn by the snippet
+   :name: fig-own
+
+   import matplotlib.pyplot as plt
+   fig, ax = plt.subplots(figsize=(4, 3))
+   ax.plot([1, 2, 3], [3, 1, 2])
+   ax.set_title('Own figure')
+   ax.set_xlabel('step')
+   ax.set_ylabel('score')
+
+.. df-table::
+
+   df = pd.read_csv('results.csv')
+"""
+
+FILES = {"index.rst": INDEX, "results.csv": RESULTS_CSV}
+CONF = """
+numfig = True
+project = "Charts"
+version = "1.0"
+copyright = "2026, the authors"
+"""
+
+
+class Project:
+    """One source tree with every chart kind, built by several builders.
+
+    The builders share the doctree directory, so only the first build runs
+    the snippets; the others reuse the environment, as ``make html latex`` does.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.srcdir = write_project(root / "src", FILES, CONF)
+        self.apps: dict[str, SphinxTestApp] = {}
+
+    def build(self, builder: str) -> SphinxTestApp:
+        if builder not in self.apps:
+            app = SphinxTestApp(builder, srcdir=self.srcdir)
+            try:
+                app.build()
+            finally:
+                app.cleanup()
+            self.apps[builder] = app
+        return self.apps[builder]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+    yield Project(tmp_path_factory.mktemp("charts"))
+
+
+@pytest.fixture(scope="module")
+def html(project: Project) -> SphinxTestApp:
+    return project.build("html")
+
+
+def soup_of(app: SphinxTestApp, name: str = "index.html") -> BeautifulSoup:
+    return BeautifulSoup((app.outdir / name).read_text(encoding="utf-8"), "html.parser")
+
+
+def svg_of(app: SphinxTestApp, figure_id: str) -> ET.Element:
+    """The parsed SVG file that the HTML figure ``figure_id`` shows."""
+    figure = soup_of(app).find(id=figure_id)
+    assert figure is not None, figure_id
+    img = figure.find("img")
+    assert img is not None and str(img["src"]).endswith(".svg")
+    return ET.parse(app.outdir / str(img["src"])).getroot()
+
+
+def texts(svg: ET.Element) -> list[str]:
+    """The text of every ``<text>`` (a ``10³`` tick label reads ``103``)."""
+    return ["".join(part.strip() for part in t.itertext()) for t in svg.iter(f"{SVG}text")]
+
+
+def ids(svg: ET.Element, prefix: str) -> list[str]:
+    return [e.get("id", "") for e in svg.iter() if e.get("id", "").startswith(prefix)]
+
+
+# ------------------------------------------------------------------ HTML files
+
+
+def test_html_build_has_no_warnings(html: SphinxTestApp) -> None:
+    assert warnings_of(html) == []
+
+
+def test_grouped_bar_chart_svg(html: SphinxTestApp) -> None:
+    svg = svg_of(html, "fig-cost")
+    assert svg.tag == f"{SVG}svg"
+    # Two instance types; roberta has no trn1.32xlarge row, so 3 + 2 bars.
+    assert sorted(ids(svg, "bar-")) == [
+        "bar-0-0",
+        "bar-0-1",
+        "bar-0-2",
+        "bar-1-0",
+        "bar-1-1",
+    ]
+    labels = texts(svg)
+    for expected in ("bert-base", "bert-large", "roberta", "trn1.2xlarge", "trn1.32xlarge"):
+        assert expected in labels
+    assert "Cost per 1M inferences" in labels  # :title:
+    assert "Inst. Type" in labels  # the legend's title is the :group: column
+    # :formats: on the bar labels (the table's text) and on the value axis.
+    assert {"$0.051", "$0.050", "$0.178", "$0.171", "$0.056"} <= set(labels)
+    assert "$0.000" in labels  # the value axis starts at zero: a tick, not a bar label
+    # The background is transparent, for light and dark themes.
+    background = next(svg.iter(f"{SVG}path"))
+    assert "fill: none" in background.get("style", "")
+
+
+def test_horizontal_bars_log_scale_and_alt(html: SphinxTestApp) -> None:
+    svg = svg_of(html, "fig-barh")
+    assert len(ids(svg, "bar-")) == 5
+    # A log value axis has power-of-ten tick labels: 10 with a raised 3, 4.
+    assert {"103", "104"} <= set(texts(svg))
+    assert svg.find(f".//{SVG}text/{SVG}tspan") is not None
+    img = soup_of(html).find(id="fig-barh").find("img")
+    assert img["alt"] == "Throughput of each model on each instance type."
+
+
+def test_line_chart_points_size_and_labels(html: SphinxTestApp) -> None:
+    svg = svg_of(html, "fig-line")
+    # One line per instance type, one marker per row.
+    lines = [g for g in svg.iter(f"{SVG}g") if g.get("id", "").startswith("series-")]
+    assert len(lines) == 2
+    markers = [len(list(g.iter(f"{SVG}use"))) for g in lines]
+    assert sorted(markers) == [2, 3]
+    assert "Inferences per second" in texts(svg)  # :x-label:
+    assert "Cost" not in texts(svg)  # an empty :y-label: hides the label
+    # :width: 8in and :height: 300px (SVG sizes are in points).
+    assert svg.get("width") == "576pt"
+    assert svg.get("height") == "225pt"
+
+
+def test_scatter_has_one_point_per_row(html: SphinxTestApp) -> None:
+    svg = svg_of(html, "fig-scatter")
+    (points,) = [g for g in svg.iter(f"{SVG}g") if g.get("id") == "series-0"]
+    assert len(list(points.iter(f"{SVG}use"))) == 5
+    assert {"Throughput", "Cost"} <= set(texts(svg))
+
+
+def test_defaults_first_column_against_numbers(html: SphinxTestApp) -> None:
+    svg = svg_of(html, "fig-defaults")
+    assert len(ids(svg, "bar-")) == 3
+    img = soup_of(html).find(id="fig-defaults").find("img")
+    assert img["alt"] == "Bar chart. Cost by Model."
+
+
+def test_snippet_figure_escape_hatch(html: SphinxTestApp) -> None:
+    svg = svg_of(html, "fig-own")
+    assert "Own figure" in texts(svg)
+    assert svg.get("width") == "288pt"  # the snippet's figsize, 4 x 72 pt
+    img = soup_of(html).find(id="fig-own").find("img")
+    assert img["alt"] == "Chart: Own figure; score by step"
+
+
+def test_figure_caption_number_and_numref(html: SphinxTestApp) -> None:
+    soup = soup_of(html)
+    figure = soup.find(id="fig-cost")
+    assert figure.name == "figure" and "df-chart" in figure["class"]
+    assert "Fig. 1" in figure.figcaption.get_text()
+    assert "Cost per model" in figure.figcaption.get_text()
+    link = soup.find("a", href="#fig-cost", class_="reference")
+    assert link is not None and link.get_text() == "Fig. 1"
+    # The default alt text names the kind, the title and the columns.
+    assert figure.img["alt"] == (
+        "Bar chart: Cost per 1M inferences. Cost by Model, one bar per Inst. Type."
+    )
+    # Tables keep working next to charts.
+    assert soup.find("table") is not None
+
+
+# ------------------------------------------------------------ other builders
+
+
+def test_latex_includes_pdf_charts(project: Project) -> None:
+    app = project.build("latex")
+    assert warnings_of(app) == []
+    tex = next(app.outdir.glob("*.tex")).read_text(encoding="utf-8")
+    included = re.findall(r"\\sphinxincludegraphics\{\{(df-chart-[0-9a-f]+)\}\.pdf\}", tex)
+    assert len(included) == 6
+    for name in included:
+        data = (app.outdir / f"{name}.pdf").read_bytes()
+        assert data.startswith(b"%PDF-")
+        assert b"CreationDate" not in data  # no timestamp: rebuilds do not churn
+    assert "\\label{\\detokenize{index:fig-cost}}" in tex
+    assert "Cost per model" in tex
+
+
+@pytest.mark.parametrize(
+    ("builder", "page", "suffix"),
+    [("singlehtml", "index.html", ".svg"), ("epub", "index.xhtml", ".svg")],
+)
+def test_html_like_builders_use_svg(project: Project, builder: str, page: str, suffix: str) -> None:
+    app = project.build(builder)
+    assert warnings_of(app) == []
+    soup = soup_of(app, page)
+    images = [str(img["src"]) for img in soup.find_all("img")]
+    assert len(images) == 6
+    assert all(src.endswith(suffix) and (app.outdir / src).is_file() for src in images)
+
+
+def test_text_builder_shows_alt_text(project: Project) -> None:
+    app = project.build("text")
+    text = (app.outdir / "index.txt").read_text(encoding="utf-8")
+    assert "[image: Throughput of each model on each instance type.]" in text
+    assert "Cost per model" in text
+
+
+def test_texinfo_gets_png(project: Project) -> None:
+    app = project.build("texinfo")
+    assert warnings_of(app) == []
+    texi = next(app.outdir.glob("*.texi")).read_text(encoding="utf-8")
+    names = re.findall(r"@image\{([^,]*df-chart-[0-9a-f]+),", texi)
+    assert len(names) == 6
+    for name in names:
+        png = next(app.outdir.rglob(Path(name).name + ".png"))
+        assert png.read_bytes().startswith(b"\x89PNG")
+
+
+# ------------------------------------------------- determinism and the cache
+
+
+def staged(app: SphinxTestApp) -> dict[str, str]:
+    """Each staged chart file (all formats) of a build, by name -> content hash."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in (Path(app.doctreedir) / "df_chart").iterdir()
+        if not path.name.startswith(".")
+    }
+
+
+def test_same_input_gives_byte_identical_files(
+    html: SphinxTestApp, build: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another project, worker and process state, no cache: the same bytes in all formats."""
+    # matplotlib's config and font cache stay in the worker's own directory.
+    home = tmp_path / "home"
+    for variable in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(variable, str(home))
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    alone = build({"index.rst": "Chart\n=====\n\n" + COST_CHART, "results.csv": RESULTS_CSV}, CONF)
+    assert not home.exists()
+    files = staged(alone)
+    assert sorted(Path(name).suffix for name in files) == [".pdf", ".png", ".svg"]
+    # Named by content, so equal names mean equal bytes...
+    for name, digest in files.items():
+        assert name == f"df-chart-{digest[:20]}{Path(name).suffix}"
+    # ... and the chart drawn among five others, earlier, has exactly these files.
+    assert files.items() <= staged(html).items()
+    assert svg_name(alone) == svg_name(html)
+
+
+def test_rebuild_uses_the_cache_and_tracks_the_data(build: MakeApp, tmp_path: Path) -> None:
+    files = {"index.rst": "Chart\n=====\n\n" + COST_CHART, "results.csv": RESULTS_CSV}
+    first = build(files, CONF)
+    first_svg = svg_name(first)
+    srcdir = Path(first.srcdir)
+    (srcdir / "index.rst").write_text(
+        "Chart\n=====\n\nSome prose.\n\n" + COST_CHART, encoding="utf-8"
+    )
+    again = SphinxTestApp("html", srcdir=srcdir)
+    try:
+        again.build()
+    finally:
+        again.cleanup()
+    assert "0 executed, 1 from cache" in again.status.getvalue()
+    assert svg_name(again) == first_svg
+    # The data changes: the page is re-read, the snippet runs, the chart changes.
+    (srcdir / "results.csv").write_text(RESULTS_CSV.replace("0.178", "0.278"), encoding="utf-8")
+    changed = SphinxTestApp("html", srcdir=srcdir)
+    try:
+        changed.build()
+    finally:
+        changed.cleanup()
+    assert "1 executed, 0 from cache" in changed.status.getvalue()
+    assert svg_name(changed) != first_svg
+    assert "$0.278" in texts(svg_of(changed, "fig-cost"))
+
+
+def svg_name(app: SphinxTestApp) -> str:
+    return str(soup_of(app).find(id="fig-cost").img["src"])
+
+
+# --------------------------------------------------------------------- errors
+
+
+ERRORS = """\
+Errors
+======
+
+.. df-chart::
+   :y: Nope
+
+   df = pd.DataFrame({'a': ['x', 'y'], 'b': [1, 2]})
+
+.. df-chart::
+   :x: a
+   :y: b
+
+   df = pd.DataFrame({'a': ['x', 'y'], 'b': ['$1.00', '$2.00']})
+
+.. df-chart::
+   :x: a
+
+   df = pd.DataFrame({'a': ['x', 'x'], 'b': [1, 2]})
+
+.. df-chart::
+   :kind: pie
+
+   df = pd.DataFrame({'a': ['x'], 'b': [1]})
+
+.. df-chart::
+   :width: 50%
+
+   df = pd.DataFrame({'a': ['x'], 'b': [1]})
+
+.. df-chart::
+   :group: a
+   :color: b
+
+   df = pd.DataFrame({'a': ['x'], 'b': [1]})
+
+.. df-chart::
+
+   df = 42
+
+.. df-chart::
+
+   open('/tmp/df-chart-should-not-exist', 'w')
+
+.. df-table::
+
+   df = pd.DataFrame({'still': ['works']})
+"""
+
+
+def test_option_and_data_errors_are_located_warnings(build: MakeApp) -> None:
+    app = build({"index.rst": ERRORS})
+    warnings = warnings_of(app)
+    expected = [
+        (4, "df_table.option", "column 'Nope' given to :y: is not in the DataFrame ('a', 'b')"),
+        (9, "df_table.option", "does not hold numbers (e.g. '$1.00'); keep the numbers"),
+        (15, "df_table.option", "'a' has the value 'x' more than once"),
+        (20, "df_table.option", "invalid value for option :kind: 'pie'"),
+        (25, "df_table.option", "invalid value for option :width: '50%'"),
+        (30, "df_table.option", ":group: and :color: are the same option"),
+        (36, "df_table.result", "'df' must be a pandas DataFrame"),
+        (42, "df_table.access", "writing files is not allowed"),
+    ]
+    assert len(warnings) == len(expected), warnings
+    for warning, (line, subtype, text) in zip(warnings, expected, strict=True):
+        assert f"index.rst:{line}:" in warning, warning
+        assert f"[{subtype}]" in warning, warning
+        assert text in warning, warning
+    assert not Path("/tmp/df-chart-should-not-exist").exists()
+    soup = soup_of(app)
+    assert soup.find("img") is None
+    assert "works" in soup.find("table").get_text()
+
+
+def test_without_matplotlib_one_warning_and_tables_still_work(
+    build: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``None`` in sys.modules makes the import fail, as when it is not installed.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    app = build(
+        {
+            "index.rst": "T\n=\n\n.. df-chart::\n\n   df = pd.DataFrame({'a': ['x'], 'b': [1]})\n\n"
+            ".. df-table::\n\n   df = pd.DataFrame({'table': ['fine']})\n"
+        }
+    )
+    (warning,) = warnings_of(app)
+    assert "index.rst:4:" in warning and "[df_table.chart]" in warning
+    assert "pip install sphinx-df-table[charts]" in warning
+    assert "fine" in soup_of(app).find("table").get_text()
+
+
+def test_worker_without_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ResultTypeError, match=r"pip install sphinx-df-table\[charts\]"):
+        render_chart({"df": None}, "df", {"kind": "bar"})
+
+
+# ---------------------------------------------------------------- converters
+
+
+def test_chart_length_units() -> None:
+    assert chart_length("96px") == 1.0
+    assert chart_length("96") == 1.0
+    assert chart_length("5.08cm") == pytest.approx(2.0)
+    assert chart_length("72pt") == 1.0
+    assert chart_length("6in") == 6.0
+    for bad in ("50%", "3em", "0.1in", "100in", "wide", ""):
+        with pytest.raises(ValueError):
+            chart_length(bad)
+
+
+def test_column_list_commas_or_lines() -> None:
+    assert column_list("Cost, Throughput") == ["Cost", "Throughput"]
+    assert column_list("Cost, in $\nThroughput") == ["Cost, in $", "Throughput"]
+    with pytest.raises(ValueError):
+        column_list(" , ")

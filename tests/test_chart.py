@@ -98,6 +98,14 @@ See :numref:`fig-cost`.
    ax.set_title('Own figure')
    ax.set_xlabel('step')
    ax.set_ylabel('score')
+   plt.rcParams['font.size'] = 25  # after drawing: changes nothing here
+
+.. df-chart::
+   :name: fig-next
+
+   import matplotlib.pyplot as plt
+   fig, ax = plt.subplots(figsize=(4, 3))
+   ax.set_title('Next figure')
 
 .. df-table::
 
@@ -240,6 +248,15 @@ def test_snippet_figure_escape_hatch(html: SphinxTestApp) -> None:
     svg = svg_of(html, "fig-own")
     assert "Own figure" in texts(svg)
     assert svg.get("width") == "288pt"  # the snippet's figsize, 4 x 72 pt
+    # Its own style: the white background its black text needs on a dark theme.
+    background = next(svg.iter(f"{SVG}path"))
+    assert "fill: #ffffff" in background.get("style", "")
+
+
+def test_snippet_rcparams_do_not_reach_the_next_chart(html: SphinxTestApp) -> None:
+    svg = svg_of(html, "fig-next")
+    (title,) = [t for t in svg.iter(f"{SVG}text") if t.text == "Next figure"]
+    assert "font-size: 12px" in title.get("style", "")  # "large": 1.2 x 10, not 1.2 x 25
     img = soup_of(html).find(id="fig-own").find("img")
     assert img["alt"] == "Chart: Own figure; score by step"
 
@@ -268,7 +285,7 @@ def test_latex_includes_pdf_charts(project: Project) -> None:
     assert warnings_of(app) == []
     tex = next(app.outdir.glob("*.tex")).read_text(encoding="utf-8")
     included = re.findall(r"\\sphinxincludegraphics\{\{(df-chart-[0-9a-f]+)\}\.pdf\}", tex)
-    assert len(included) == 6
+    assert len(included) == 7
     for name in included:
         data = (app.outdir / f"{name}.pdf").read_bytes()
         assert data.startswith(b"%PDF-")
@@ -286,7 +303,7 @@ def test_html_like_builders_use_svg(project: Project, builder: str, page: str, s
     assert warnings_of(app) == []
     soup = soup_of(app, page)
     images = [str(img["src"]) for img in soup.find_all("img")]
-    assert len(images) == 6
+    assert len(images) == 7
     assert all(src.endswith(suffix) and (app.outdir / src).is_file() for src in images)
 
 
@@ -302,7 +319,7 @@ def test_texinfo_gets_png(project: Project) -> None:
     assert warnings_of(app) == []
     texi = next(app.outdir.glob("*.texi")).read_text(encoding="utf-8")
     names = re.findall(r"@image\{([^,]*df-chart-[0-9a-f]+),", texi)
-    assert len(names) == 6
+    assert len(names) == 7
     for name in names:
         png = next(app.outdir.rglob(Path(name).name + ".png"))
         assert png.read_bytes().startswith(b"\x89PNG")

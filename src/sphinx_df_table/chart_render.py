@@ -109,6 +109,10 @@ def style(spec: dict[str, Any]) -> dict[str, Any]:
         "lines.linewidth": 2,
         "lines.markersize": 5,
         "figure.dpi": 100,
+        # Transparent, for light and dark themes (a snippet's own figure keeps
+        # its background: its text is black by default).
+        "savefig.transparent": True,
+        "savefig.facecolor": "none",
         **SAVE_STYLE,
     }
 
@@ -119,8 +123,6 @@ SAVE_STYLE: dict[str, Any] = {
     # Text stays text: selectable, searchable, smaller and crisp at any zoom.
     "svg.fonttype": "none",
     "pdf.fonttype": 42,
-    "savefig.transparent": True,
-    "savefig.facecolor": "none",
     "savefig.bbox": None,
 }
 _METADATA = {
@@ -181,6 +183,13 @@ def render_chart(namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> 
     plotted columns.
     """
     mpl = _import_matplotlib()
+    try:
+        return _render(mpl, namespace, name, spec)
+    finally:
+        _clean_up(mpl)
+
+
+def _render(mpl: Any, namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> TableData:
     from matplotlib.figure import Figure
 
     own = namespace.get(FIGURE_VAR)
@@ -191,11 +200,7 @@ def render_chart(namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> 
             if isinstance(data, (pd.DataFrame, pd.Series))
             else TableData(header=[], body=[])
         )
-        try:
-            files = save_figure(own)
-        finally:
-            _close_pyplot(own)
-        table.attachments.update(files=files, alt=describe_figure(own))
+        table.attachments.update(files=save_figure(own), alt=describe_figure(own))
         return table
     if name not in namespace:
         raise ResultTypeError(
@@ -217,6 +222,18 @@ def render_chart(namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> 
     table = frame_to_table(frame[plan.columns], _table_options(frame[plan.columns], spec), name)
     table.attachments.update(files=files, alt=plan.description(spec.get("title") or ""))
     return table
+
+
+def _clean_up(mpl: Any) -> None:
+    """Leave matplotlib as the next chart snippet expects it.
+
+    pyplot would keep every figure a snippet opened alive, and rcParams a
+    snippet changed would change the next snippet's own figure.
+    """
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+    mpl.rc_file_defaults()
 
 
 def _frame(result: object, name: str) -> pd.DataFrame:
@@ -249,13 +266,6 @@ def save_figure(figure: Figure) -> dict[str, bytes]:
             )
             files[mime] = buffer.getvalue()
     return files
-
-
-def _close_pyplot(figure: Figure) -> None:
-    """Let pyplot forget a snippet's figure (it would otherwise keep it alive)."""
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
-        pyplot.close(figure)
 
 
 def describe_figure(figure: Figure) -> str:

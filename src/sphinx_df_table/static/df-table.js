@@ -254,11 +254,11 @@
       return;
     }
     var number = state.table.tHead ? state.table.tHead.rows.length : 0;
-    state.rows.forEach(function (item) {
-      if (!item.row.hidden) {
+    Array.prototype.forEach.call(state.table.tBodies[0].rows, function (row) {
+      if (!row.hidden) {
         number++;
-        item.row.classList.toggle("row-odd", number % 2 === 1);
-        item.row.classList.toggle("row-even", number % 2 === 0);
+        row.classList.toggle("row-odd", number % 2 === 1);
+        row.classList.toggle("row-even", number % 2 === 0);
       }
     });
   }
@@ -287,31 +287,38 @@
     schedule();
   }
 
-  /* Each column's width in the real table, from a cell that spans only it
-     (in the header, or else in the first row shown). */
+  /* Each column's width in the real table, from a cell that spans only that
+     column: in the header (bottom row first), or else in the first row shown. */
   function columnWidths(state) {
-    var rows = Array.prototype.slice.call(state.table.tHead.rows);
-    var bodyRows = state.table.tBodies[0] ? state.table.tBodies[0].rows : [];
-    for (var i = 0; i < bodyRows.length; i++) {
-      if (!bodyRows[i].hidden) {
-        rows.push(bodyRows[i]);
-        break;
-      }
-    }
-    var grid = cellGrid(rows);
-    var columns = grid.reduce(function (most, line) {
+    var lines = cellGrid(Array.prototype.slice.call(state.table.tHead.rows)).reverse();
+    var columns = lines.reduce(function (most, line) {
       return Math.max(most, line.length);
     }, 0);
     var widths = [];
+    var bodyLine = null;
     for (var c = 0; c < columns; c++) {
-      for (var r = grid.length - 1; r >= 0 && widths[c] === undefined; r--) {
-        var cell = grid[r][c];
+      for (var r = 0; r <= lines.length && widths[c] === undefined; r++) {
+        if (r === lines.length && !bodyLine) {
+          bodyLine = firstShownLine(state);
+        }
+        var cell = r < lines.length ? lines[r][c] : bodyLine[c];
         if (cell && cell.colSpan === 1) {
           widths[c] = cell.getBoundingClientRect().width;
         }
       }
     }
     return widths;
+  }
+
+  function firstShownLine(state) {
+    var rows = state.table.tBodies[0] ? Array.prototype.slice.call(state.table.tBodies[0].rows) : [];
+    var grid = cellGrid(rows);
+    for (var i = 0; i < rows.length; i++) {
+      if (!rows[i].hidden) {
+        return grid[i];
+      }
+    }
+    return [];
   }
 
   function syncWidths(state) {

@@ -1,0 +1,115 @@
+"""Reading tables and the floating header out of a page (Playwright ``Page``/``Locator``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: The enhanced tables of a page, in document order (the header copies are not).
+TABLES = "table.df-table-interactive"
+
+
+def settle(page: Any) -> None:
+    """Wait until the script has reacted (it updates on the next animation frame)."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def parse_number(text: str) -> float | None:
+    """What a reader means by "$1,234.500" (the test's own reading, not the script's)."""
+    cleaned = re.sub(r"[\s$,]", "", text)
+    return float(cleaned) if cleaned else None
+
+
+def headers(table: Any) -> list[str]:
+    return [t.strip() for t in table.locator("thead tr:last-child th").all_inner_texts()]
+
+
+def column(table: Any, label: str) -> list[str]:
+    """The text of one column in the rows shown, top to bottom."""
+    index = headers(table).index(label)
+    return table.evaluate(
+        """(table, index) => [...table.tBodies[0].rows]
+            .filter(row => !row.hidden && getComputedStyle(row).display !== "none")
+            .map(row => row.cells[index].textContent.trim())""",
+        index,
+    )
+
+
+def shown_rows(table: Any) -> int:
+    return table.evaluate(
+        """table => [...table.tBodies[0].rows]
+            .filter(row => getComputedStyle(row).display !== "none").length"""
+    )
+
+
+def header_cell(table: Any, label: str) -> Any:
+    """The header cell of the column labelled exactly ``label``."""
+    return table.locator("thead tr:last-child th").nth(headers(table).index(label))
+
+
+def sort_button(table: Any, label: str) -> Any:
+    return header_cell(table, label).locator("button.df-table-sort")
+
+
+def indicator(table: Any, label: str) -> str:
+    """What the sort indicator of a column shows (its ``::after`` content)."""
+    return header_cell(table, label).evaluate(
+        """th => getComputedStyle(th.querySelector(".df-table-sort-indicator"), "::after")
+            .content.replaceAll('"', '')"""
+    )
+
+
+def wrapper(table: Any) -> Any:
+    """The toolbar, header copy and scroll box the script put around ``table``."""
+    return table.locator("xpath=ancestor::div[contains(@class, 'df-table-wrap')][1]")
+
+
+def sticky_state(table: Any) -> dict[str, Any]:
+    """Where the header copy of ``table`` is, and where the real columns are."""
+    return table.evaluate(
+        """table => {
+            const wrap = table.closest(".df-table-wrap");
+            const box = wrap.querySelector(".df-table-sticky");
+            const scroll = wrap.querySelector(".df-table-scroll");
+            const copy = box.querySelector("thead tr:last-child");
+            const real = table.tHead.rows[table.tHead.rows.length - 1];
+            const edges = row => [...row.cells].map(c => {
+                const r = c.getBoundingClientRect();
+                return [r.left, r.right];
+            });
+            const rect = box.getBoundingClientRect();
+            const scrollRect = scroll.getBoundingClientRect();
+            const centre = document.elementFromPoint(
+                Math.min(rect.left + 40, innerWidth - 1), rect.top + rect.height / 2);
+            return {
+                shown: !box.hidden && getComputedStyle(box).display !== "none",
+                top: rect.top, bottom: rect.bottom, left: rect.left, width: rect.width,
+                scrollLeft: scroll.scrollLeft, boxLeft: scrollRect.left + scroll.clientLeft,
+                boxWidth: scroll.clientWidth,
+                realHeadTop: table.tHead.getBoundingClientRect().top,
+                real: edges(real), copy: edges(copy),
+                visibleAtCentre: centre !== null && box.contains(centre),
+                copyText: [...copy.cells].map(c => c.textContent.trim()),
+            };
+        }"""
+    )
+
+
+def scroll_page_to(page: Any, table: Any, row: int) -> None:
+    """Scroll the page so that body row ``row`` of ``table`` is at the top of the window."""
+    table.evaluate(
+        "(table, row) => window.scrollTo(0, table.tBodies[0].rows[row]"
+        ".getBoundingClientRect().top + window.scrollY)",
+        row,
+    )
+    settle(page)
+
+
+def assert_columns_line_up(state: dict[str, Any]) -> None:
+    """The copy's columns are where the real ones are (within a pixel)."""
+    assert len(state["copy"]) == len(state["real"])
+    for (real_left, real_right), (copy_left, copy_right) in zip(
+        state["real"], state["copy"], strict=True
+    ):
+        assert abs(real_left - copy_left) <= 1, state
+        assert abs(real_right - copy_right) <= 1, state

@@ -17,7 +17,7 @@ from sphinx_df_table.chart import chart_length, column_list
 from sphinx_df_table.chart_render import render_chart
 from sphinx_df_table.frame_text import ResultTypeError
 
-from .conftest import MakeApp, warnings_of, write_project
+from .conftest import REPO, MakeApp, warnings_of, write_project
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -325,6 +325,50 @@ def test_texinfo_gets_png(project: Project) -> None:
         assert png.read_bytes().startswith(b"\x89PNG")
 
 
+# ------------------------------------------------------- the example page
+
+EXAMPLES = REPO / "docs" / "examples"
+
+
+def test_trn1_example_has_a_cost_chart_in_each_tab_set(tmp_path: Path) -> None:
+    """The benchmark page of the docs, built alone: a chart tab next to the tables."""
+    files = {p.name: p.read_text(encoding="utf-8") for p in EXAMPLES.glob("*.csv")}
+    files["index.rst"] = (EXAMPLES / "trn1-inference.rst").read_text(encoding="utf-8")
+    conf = """
+extensions += ["sphinx_design", "sphinx.ext.extlinks"]
+extlinks = {"benchmark-pt": ("https://example.org/%s", "%s")}
+numfig = True
+"""
+    srcdir = write_project(tmp_path / "src", files, conf)
+    apps = {}
+    for builder in ("html", "latex"):
+        apps[builder] = app = SphinxTestApp(builder, srcdir=srcdir)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        # Only the link to the reference page, which is not part of this project.
+        assert all("unknown document" in w for w in warnings_of(app)), warnings_of(app)
+    soup = soup_of(apps["html"])
+    rows = {"encoder": 12, "encoder-decoder": 9}  # one bar per row of the results file
+    for name, bars in rows.items():
+        figure = soup.find(id=f"{name}-cost-chart")
+        assert figure is not None
+        tab = figure.find_parent("div", class_="sd-tab-content")
+        label = tab.find_previous_sibling("label", class_="sd-tab-label")
+        assert label.get_text().strip() == "Cost chart"
+        # ... in the same tab set as the tables.
+        assert tab.parent.select("div.sd-tab-content table.df-table")
+        svg = svg_of(apps["html"], f"{name}-cost-chart")
+        assert len(ids(svg, "bar-")) == bars
+        assert {"trn1.2xlarge", "trn1.32xlarge", "trn1n.32xlarge"} <= set(texts(svg))
+        assert any(t.startswith("$") for t in texts(svg))
+    tex = next(apps["latex"].outdir.glob("*.tex")).read_text(encoding="utf-8")
+    pdfs = re.findall(r"\\sphinxincludegraphics\{\{(df-chart-[0-9a-f]+)\}\.pdf\}", tex)
+    assert len(pdfs) == 2
+    assert all((apps["latex"].outdir / f"{pdf}.pdf").is_file() for pdf in pdfs)
+
+
 # ------------------------------------------------- determinism and the cache
 
 
@@ -337,10 +381,24 @@ def staged(app: SphinxTestApp) -> dict[str, str]:
     }
 
 
-def test_same_input_gives_byte_identical_files(
+def rebuild(srcdir: Path) -> SphinxTestApp:
+    app = SphinxTestApp("html", srcdir=srcdir)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return app
+
+
+def test_byte_identical_files_cache_and_data_dependency(
     html: SphinxTestApp, build: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another project, worker and process state, no cache: the same bytes in all formats."""
+    """One chart alone in a fresh project: another worker, no cache.
+
+    It gives the same bytes, in all formats, as the same chart among others;
+    a rebuild after a prose edit takes it from the cache; a change to the data
+    file runs the snippet again and changes the chart.
+    """
     # matplotlib's config and font cache stay in the worker's own directory.
     home = tmp_path / "home"
     for variable in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
@@ -353,33 +411,21 @@ def test_same_input_gives_byte_identical_files(
     # Named by content, so equal names mean equal bytes...
     for name, digest in files.items():
         assert name == f"df-chart-{digest[:20]}{Path(name).suffix}"
-    # ... and the chart drawn among five others, earlier, has exactly these files.
+    # ... and the chart drawn among six others, in another worker, has exactly these files.
     assert files.items() <= staged(html).items()
-    assert svg_name(alone) == svg_name(html)
+    first_svg = svg_name(alone)
+    assert first_svg == svg_name(html)
 
-
-def test_rebuild_uses_the_cache_and_tracks_the_data(build: MakeApp, tmp_path: Path) -> None:
-    files = {"index.rst": "Chart\n=====\n\n" + COST_CHART, "results.csv": RESULTS_CSV}
-    first = build(files, CONF)
-    first_svg = svg_name(first)
-    srcdir = Path(first.srcdir)
+    srcdir = Path(alone.srcdir)
     (srcdir / "index.rst").write_text(
         "Chart\n=====\n\nSome prose.\n\n" + COST_CHART, encoding="utf-8"
     )
-    again = SphinxTestApp("html", srcdir=srcdir)
-    try:
-        again.build()
-    finally:
-        again.cleanup()
+    again = rebuild(srcdir)
     assert "0 executed, 1 from cache" in again.status.getvalue()
     assert svg_name(again) == first_svg
-    # The data changes: the page is re-read, the snippet runs, the chart changes.
+
     (srcdir / "results.csv").write_text(RESULTS_CSV.replace("0.178", "0.278"), encoding="utf-8")
-    changed = SphinxTestApp("html", srcdir=srcdir)
-    try:
-        changed.build()
-    finally:
-        changed.cleanup()
+    changed = rebuild(srcdir)
     assert "1 executed, 0 from cache" in changed.status.getvalue()
     assert svg_name(changed) != first_svg
     assert "$0.278" in texts(svg_of(changed, "fig-cost"))

@@ -482,6 +482,10 @@ Errors
 
    open('/tmp/df-chart-should-not-exist', 'w')
 
+.. df-chart::
+
+   df = pd.DataFrame([['x', 1, 2]], columns=['a', 'b', 'b'])
+
 .. df-table::
 
    df = pd.DataFrame({'still': ['works']})
@@ -500,6 +504,7 @@ def test_option_and_data_errors_are_located_warnings(build: MakeApp) -> None:
         (30, "df_table.option", ":group: and :color: are the same option"),
         (36, "df_table.result", "'df' must be a pandas DataFrame"),
         (42, "df_table.access", "writing files is not allowed"),
+        (44, "df_table.option", "two columns of the same label"),
     ]
     assert len(warnings) == len(expected), warnings
     for warning, (line, subtype, text) in zip(warnings, expected, strict=True):

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 #: The formats every chart is saved in, by MIME type (what Sphinx's image
 #: candidates are keyed by) and matplotlib's name for the format.
 FORMATS = {"image/svg+xml": "svg", "application/pdf": "pdf", "image/png": "png"}
-KINDS = ("bar", "barh", "line", "scatter")
 #: The variable a snippet assigns its own matplotlib figure to.
 FIGURE_VAR = "fig"
 #: One grey for text, axes and grid: ~4.5:1 contrast on white and on black.
@@ -74,7 +73,17 @@ class ChartError(ValueError):
     where numbers are needed, two rows for one bar)."""
 
 
-def style(spec: dict[str, Any]) -> dict[str, Any]:
+#: Settings that make the saved files reproducible (also used for ``fig``).
+SAVE_STYLE: dict[str, Any] = {
+    "svg.hashsalt": "sphinx-df-table",
+    # Text stays text: selectable, searchable, smaller and crisp at any zoom.
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+    "savefig.bbox": None,
+}
+
+
+def style() -> dict[str, Any]:
     """rcParams of a df-chart, on top of matplotlib's own defaults."""
     from cycler import cycler
 
@@ -86,7 +95,7 @@ def style(spec: dict[str, Any]) -> dict[str, Any]:
         "font.size": _TICK_EM,
         "figure.titlesize": 12,
         "figure.titleweight": "bold",
-        "axes.labelsize": 10.5,
+        "axes.labelsize": _TICK_EM,
         "text.color": FOREGROUND,
         "axes.labelcolor": FOREGROUND,
         "axes.edgecolor": FOREGROUND,
@@ -117,14 +126,6 @@ def style(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: Settings that make the saved files reproducible (also used for ``fig``).
-SAVE_STYLE: dict[str, Any] = {
-    "svg.hashsalt": "sphinx-df-table",
-    # Text stays text: selectable, searchable, smaller and crisp at any zoom.
-    "svg.fonttype": "none",
-    "pdf.fonttype": 42,
-    "savefig.bbox": None,
-}
 _METADATA = {
     "svg": {"Date": None},
     "pdf": {"CreationDate": None, "ModDate": None},
@@ -216,7 +217,7 @@ def _render(mpl: Any, namespace: dict[str, Any], name: str, spec: dict[str, Any]
         return table
     with mpl.rc_context():
         mpl.rcdefaults()
-        mpl.rcParams.update(style(spec))
+        mpl.rcParams.update(style())
         figure = draw(plan, spec)
         files = save_figure(figure)
     table = frame_to_table(frame[plan.columns], _table_options(frame[plan.columns], spec), name)
@@ -331,7 +332,10 @@ def _column_map(frame: pd.DataFrame) -> dict[str, Any]:
             "the DataFrame has several levels of column labels; "
             "flatten them in the snippet for a chart"
         )
-    return {str(label): label for label in frame.columns}
+    columns = {str(label): label for label in frame.columns}
+    if len(columns) < frame.shape[1]:
+        raise ChartError("the DataFrame has two columns of the same label; rename one")
+    return columns
 
 
 def _lookup(columns: dict[str, Any], name: str, option: str) -> Any:

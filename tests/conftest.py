@@ -86,9 +86,21 @@ def run_sphinx_build(
 _ANSI = __import__("re").compile(r"\x1b\[[0-9;]*m")
 
 
+def status_text(app: SphinxTestApp) -> str:
+    """What the build logged to its status stream (Sphinx 7.2 calls it ``_status``)."""
+    stream = getattr(app, "status", None) or app._status  # type: ignore[attr-defined]
+    return _ANSI.sub("", stream.getvalue())
+
+
+def warning_text(app: SphinxTestApp) -> str:
+    """What the build logged to its warning stream (``_warning`` in Sphinx 7.2)."""
+    stream = getattr(app, "warning", None) or app._warning  # type: ignore[attr-defined]
+    return _ANSI.sub("", stream.getvalue())
+
+
 def warnings_of(app: SphinxTestApp) -> list[str]:
     """The warning lines of a build, without colour codes."""
-    text = _ANSI.sub("", app.warning.getvalue())  # type: ignore[attr-defined]
+    text = warning_text(app)
     return [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
 
 

@@ -13,7 +13,7 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_df_table.cache import ResultCache, cache_key
 from sphinx_df_table.protocol import SnippetError, SnippetResult, TableData
 
-from .conftest import write_project
+from .conftest import status_text, write_project
 
 # ---------------------------------------------------------------- unit tests
 
@@ -110,8 +110,8 @@ def build_once(src: Path, *, verbosity: int = 0) -> tuple[SphinxTestApp, set[str
 
 
 def summary(app: SphinxTestApp) -> str:
-    found = re.findall(r"df-table: .*", app.status.getvalue())  # type: ignore[attr-defined]
-    assert len(found) == 1, app.status.getvalue()  # type: ignore[attr-defined]
+    found = re.findall(r"df-table: .*", status_text(app))  # type: ignore[attr-defined]
+    assert len(found) == 1, status_text(app)
     return found[0]
 
 
@@ -171,7 +171,7 @@ def test_no_cache_option_and_setting(tmp_path: Path) -> None:
 def test_verbose_lists_the_slowest_snippets(tmp_path: Path) -> None:
     src = project(tmp_path / "src")
     app, _ = build_once(src, verbosity=1)
-    status = app.status.getvalue()  # type: ignore[attr-defined]
+    status = status_text(app)
     slow = re.findall(r"df-table: \d+\.\d{3} s  (\S+)", status)
     assert len(slow) == N_PAGES
     assert all(re.search(r"page\d\.rst:\d+$", location) for location in slow)

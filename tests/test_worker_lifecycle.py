@@ -27,7 +27,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from sphinx_df_table.execution import RunnerSettings, SnippetRunner, WorkerStartError
 
-from .conftest import run_sphinx_build, warnings_of, write_project
+from .conftest import run_sphinx_build, status_text, warning_text, warnings_of, write_project
 
 TAG_VAR = "DF_TABLE_TEST_TAG"
 
@@ -207,7 +207,7 @@ def test_raise_on_error_stops_at_the_first_failure(tmp_path: Path, tag: str) -> 
     try:
         with pytest.raises(ExtensionError, match=r"index\.rst:7: df-table snippet failed"):
             app.build()
-        assert "df_table.result" not in app.warning.getvalue()
+        assert "df_table.result" not in warning_text(app)
         assert tagged_processes(tag) == []
     finally:
         app.cleanup()
@@ -332,14 +332,14 @@ def test_output_and_traceback_shown_only_with_verbose(
 ) -> None:
     files = {"index.rst": page("Index", NOISY, FAILING)}
     quiet = build(files, srcdir=tmp_path / "quiet")
-    everything = quiet.status.getvalue() + quiet.warning.getvalue()
+    everything = status_text(quiet) + warning_text(quiet)
     for text in ("PRINTED-BY-SNIPPET", "WRITTEN-TO-FD-1", "TO-STDERR", "Traceback"):
         assert text not in everything
     (warning,) = warnings_of(quiet)
     assert "index.rst:15:" in warning and "ZeroDivisionError" in warning
 
     verbose = build(files, srcdir=tmp_path / "verbose", verbosity=1)
-    status = verbose.status.getvalue()
+    status = status_text(verbose)
     for text in ("PRINTED-BY-SNIPPET", "WRITTEN-TO-FD-1", "TO-STDERR"):
         assert text in status
     traceback = status[status.index("Traceback (most recent call last)") :]
@@ -356,7 +356,7 @@ def test_sandbox_refusal_traceback_has_no_extension_frames(
         {"index.rst": page("Index", table("x = 1\ntext = open('/etc/passwd').read()"))},
         verbosity=1,
     )
-    status = app.status.getvalue()
+    status = status_text(app)
     traceback = status[status.index("Traceback (most recent call last)") :]
     assert 'File "<df-table>", line 2' in traceback
     assert "sandbox.py" not in traceback and "worker.py" not in traceback, traceback
@@ -371,7 +371,7 @@ def test_crash_dump_shows_the_snippet_line_not_the_worker(
         {"index.rst": page("Index", table("import ctypes\nx = 1\nctypes.string_at(0)"))},
         verbosity=1,
     )
-    status = app.status.getvalue()
+    status = status_text(app)
     assert 'File "<df-table>", line 3' in status
     assert "worker.py" not in status and "Extension modules" not in status
     (warning,) = warnings_of(app)

@@ -115,6 +115,20 @@ def test_only_web_html_builders_get_downloads_and_scripts() -> None:
         assert not writes_downloads(no)
 
 
+def test_assets_are_small_and_self_contained() -> None:
+    """No CDN, no library, nothing fetched: the two files are all there is."""
+    script = (STATIC_DIR / "df-table.js").read_text(encoding="utf-8")
+    style = (STATIC_DIR / "df-table.css").read_text(encoding="utf-8")
+    assert len(script) < 25_000
+    assert len(style) < 6_000
+    for text in (script, style):
+        assert "://" not in text
+        assert "@import" not in text
+        assert "url(" not in text
+    for loader in ("import ", "import(", "require(", "fetch(", "XMLHttpRequest", "jQuery", "$("):
+        assert loader not in script, loader
+
+
 # -- one HTML build with every combination -------------------------------------
 
 FILES = {

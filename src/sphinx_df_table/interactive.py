@@ -226,7 +226,7 @@ def add_static_path(app: Sphinx) -> None:
 
     They are copied into ``_static`` but linked only from pages that use them.
     """
-    if writes_downloads(app.builder):
+    if writes_downloads(app.builder) and str(STATIC_DIR) not in app.config.html_static_path:
         app.config.html_static_path.append(str(STATIC_DIR))
 
 

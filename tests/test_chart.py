@@ -17,7 +17,7 @@ from sphinx_df_table.chart import chart_length, column_list
 from sphinx_df_table.chart_render import render_chart
 from sphinx_df_table.frame_text import ResultTypeError
 
-from .conftest import REPO, MakeApp, warnings_of, write_project
+from .conftest import REPO, MakeApp, status_text, warnings_of, write_project
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -421,12 +421,12 @@ def test_byte_identical_files_cache_and_data_dependency(
         "Chart\n=====\n\nSome prose.\n\n" + COST_CHART, encoding="utf-8"
     )
     again = rebuild(srcdir)
-    assert "0 executed, 1 from cache" in again.status.getvalue()
+    assert "0 executed, 1 from cache" in status_text(again)
     assert svg_name(again) == first_svg
 
     (srcdir / "results.csv").write_text(RESULTS_CSV.replace("0.178", "0.278"), encoding="utf-8")
     changed = rebuild(srcdir)
-    assert "1 executed, 0 from cache" in changed.status.getvalue()
+    assert "1 executed, 0 from cache" in status_text(changed)
     assert svg_name(changed) != first_svg
     assert "$0.278" in texts(svg_of(changed, "fig-cost"))
 

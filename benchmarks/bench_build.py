@@ -75,7 +75,7 @@ extlinks = {{"benchmark-pt": ("https://example.org/benchmarks/%s", "%s")}}
 html_theme = "alabaster"
 """
 #: The original in-house directive, re-implemented for comparison.
-ORIGINAL_EXTENSION = '''\
+ORIGINAL_EXTENSION = """\
 import os
 import numpy as np
 import pandas as pd
@@ -101,7 +101,7 @@ class OriginalDfTable(CSVTable):
 def setup(app):
     app.add_directive("df-table", OriginalDfTable)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,9 @@ def results_frame(rng: random.Random, rows: int) -> pd.DataFrame:
             "Batch Size": [rng.choice([1, 4, 8, 16]) for _ in range(rows)],
             "Sequence Length": [rng.choice([128, 384, 512]) for _ in range(rows)],
             "Model Data Type": ["FP32"] * rows,
-            "Compilation Autocast Data Type": [rng.choice(["BF16", "FP16", "matmult-BF16"])
-                                               for _ in range(rows)],
+            "Compilation Autocast Data Type": [
+                rng.choice(["BF16", "FP16", "matmult-BF16"]) for _ in range(rows)
+            ],
             "Weight Storage Data Type": ["FP32"] * rows,
         }
     )
@@ -153,15 +154,20 @@ def generate(corpus: Corpus, root: Path, seed: int) -> dict[str, Path]:
     """Write one project per approach; return their source directories."""
     rng = random.Random(seed)
     prices = pd.DataFrame(
-        {"Inst. Type": ["trn1.2xlarge", "trn1.32xlarge", "trn1n.32xlarge"],
-         "RI-Effective hourly rate": [0.78, 12.47, 14.96]}
+        {
+            "Inst. Type": ["trn1.2xlarge", "trn1.32xlarge", "trn1n.32xlarge"],
+            "RI-Effective hourly rate": [0.78, 12.47, 14.96],
+        }
     )
     sources = {name: root / corpus.name / name for name in ("df-table", "csv-table", "original")}
     for name, src in sources.items():
         shutil.rmtree(src, ignore_errors=True)
         src.mkdir(parents=True)
-        extension = {"df-table": "sphinx_df_table", "csv-table": "sphinx_design",
-                     "original": "original_df_table"}[name]
+        extension = {
+            "df-table": "sphinx_df_table",
+            "csv-table": "sphinx_design",
+            "original": "original_df_table",
+        }[name]
         conf = CONF.format(extension=extension)
         if name == "original":
             conf = "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n" + conf
@@ -172,15 +178,16 @@ def generate(corpus: Corpus, root: Path, seed: int) -> dict[str, Path]:
     for src in sources.values():
         (src / "index.rst").write_text(f"Index\n=====\n\n.. toctree::\n\n{toc}", encoding="utf-8")
     for page in range(corpus.pages):
-        bodies: dict[str, list[str]] = {name: [f"Page {page}\n=========\n\nProse {page}.\n"]
-                                        for name in sources}
+        bodies: dict[str, list[str]] = {
+            name: [f"Page {page}\n=========\n\nProse {page}.\n"] for name in sources
+        }
         for start in range(0, corpus.tables, 5):
             for body in bodies.values():
                 body.append(".. tab-set::\n")
             for table in range(start, min(start + 5, corpus.tables)):
                 results = results_frame(rng, corpus.rows)
                 stem = f"results_{page}_{table}"
-                for name, src in sources.items():
+                for src in sources.values():
                     results.to_csv(src / f"{stem}.csv", index=False)
                 static = compute(results, prices)
                 static.to_csv(sources["csv-table"] / f"{stem}_static.csv", index=False)
@@ -189,8 +196,9 @@ def generate(corpus: Corpus, root: Path, seed: int) -> dict[str, Path]:
                 )
                 tab = f"   .. tab-item:: Table {table}\n\n"
                 for name in ("df-table", "original"):
-                    bodies[name].append(f"{tab}      .. df-table::\n         :header-rows: 1\n\n"
-                                        f"{snippet}\n")
+                    bodies[name].append(
+                        f"{tab}      .. df-table::\n         :header-rows: 1\n\n{snippet}\n"
+                    )
                 bodies["csv-table"].append(
                     f"{tab}      .. csv-table::\n         :header-rows: 1\n"
                     f"         :file: {stem}_static.csv\n\n"
@@ -216,8 +224,9 @@ def build(src: Path, out: Path, *args: str, clean: bool = True) -> dict[str, obj
     if clean:
         shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, "-m", "sphinx", "-b", "html", *args, str(src), str(out)]
-    done = subprocess.run([sys.executable, "-c", MEASURE, *command],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, check=True
+    )
     result: dict[str, object] = json.loads(done.stdout)
     if result["rc"] != 0:
         raise SystemExit(f"build of {src} failed:\n{result['err']}")
@@ -245,7 +254,7 @@ def main() -> int:
         sources = generate(corpus, args.work, args.seed)
         approaches = [a for a in sources if not (a == "original" and args.skip_original)]
         timings: dict[str, list[float]] = {a: [] for a in approaches}
-        peaks: dict[str, int] = {a: 0 for a in approaches}
+        peaks: dict[str, int] = dict.fromkeys(approaches, 0)
         for _ in range(repeat):  # interleaved, so drift affects all alike
             for approach in approaches:
                 out = args.work / corpus.name / f"_build-{approach}"
@@ -253,14 +262,18 @@ def main() -> int:
                 timings[approach].append(float(result["wall"]))  # type: ignore[arg-type]
                 peaks[approach] = max(peaks[approach], int(result["rss_kib"]))  # type: ignore[call-overload]
         for approach in approaches:
-            print(f"{corpus.name:8} {approach:10} {min(timings[approach]):8.2f} "
-                  f"{statistics.median(timings[approach]):9.2f} {peaks[approach] / 1024:9.0f}")
+            print(
+                f"{corpus.name:8} {approach:10} {min(timings[approach]):8.2f} "
+                f"{statistics.median(timings[approach]):9.2f} {peaks[approach] / 1024:9.0f}"
+            )
         ratio = statistics.median(timings["df-table"]) / statistics.median(timings["csv-table"])
         memory = peaks["df-table"] / peaks["csv-table"]
         verdict = "ok" if ratio <= targets[corpus.name] else "ABOVE TARGET"
-        print(f"{corpus.name:8} ratio df-table/csv-table time {ratio:.3f} "
-              f"(target <= {targets[corpus.name]}) {verdict}; peak memory ratio {memory:.2f}"
-              f" {'ok' if memory <= 1 else 'ABOVE TARGET'}")
+        print(
+            f"{corpus.name:8} ratio df-table/csv-table time {ratio:.3f} "
+            f"(target <= {targets[corpus.name]}) {verdict}; peak memory ratio {memory:.2f}"
+            f" {'ok' if memory <= 1 else 'ABOVE TARGET'}"
+        )
         if ratio > targets[corpus.name] or memory > 1:
             failures.append(corpus.name)
         if corpus.name == "pages":
@@ -275,8 +288,9 @@ def incremental_checks(src: Path, work: Path, repeat: int) -> list[str]:
     out = work / "_build-incremental"
     build(src, out)
     for page in src.glob("page*.rst"):
-        page.write_text(page.read_text(encoding="utf-8").replace("Prose", "Edited prose"),
-                        encoding="utf-8")
+        page.write_text(
+            page.read_text(encoding="utf-8").replace("Prose", "Edited prose"), encoding="utf-8"
+        )
     rebuild = build(src, out, clean=False)
     summary = re.search(r"df-table: .*", str(rebuild["out"]))
     line = summary.group(0) if summary else "no summary line"
@@ -294,8 +308,10 @@ def incremental_checks(src: Path, work: Path, repeat: int) -> list[str]:
         for p in (work / "_build-j2").glob("page*.html")
     )
     ratio = statistics.median(parallel) / statistics.median(serial)
-    print(f"-j 2 / -j 1 time {ratio:.3f} ({'faster' if ratio < 1 else 'NOT FASTER'}); "
-          f"HTML {'byte-identical' if same else 'DIFFERS'}")
+    print(
+        f"-j 2 / -j 1 time {ratio:.3f} ({'faster' if ratio < 1 else 'NOT FASTER'}); "
+        f"HTML {'byte-identical' if same else 'DIFFERS'}"
+    )
     if ratio >= 1 or not same:
         failures.append("-j 2")
     return failures

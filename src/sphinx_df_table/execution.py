@@ -75,6 +75,11 @@ class _WorkerHandle:
         )
         env.setdefault("PYTHONHASHSEED", "0")  # deterministic set/dict order in snippets
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        # matplotlib's config and font cache go in the worker's own directory
+        # (the one place snippets may write), not the user's home.
+        self.scratch_dir = str(Path(self.tmpdir, "matplotlib"))
+        Path(self.scratch_dir).mkdir()
+        env["MPLCONFIGDIR"] = self.scratch_dir
         # One BLAS thread: predictable address space under the memory limit.
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, "1")
@@ -103,6 +108,7 @@ class _WorkerHandle:
         init = {
             "sys_path": list(settings.sys_path),
             "read_roots": policy.read_roots,
+            "scratch_dirs": [self.scratch_dir],
             "import_roots": policy.import_roots,
             "allow_unsafe": policy.allow_unsafe,
             "memory_limit": settings.memory_limit,

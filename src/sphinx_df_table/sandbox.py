@@ -146,6 +146,9 @@ class Policy:
     #: module files there are readable, so a repository root on ``sys.path``
     #: does not open up everything in it.
     import_roots: list[str] = field(default_factory=list)
+    #: The worker's own scratch directories (matplotlib's config and font
+    #: cache): snippets may write there, as libraries they import do.
+    scratch_dirs: list[str] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -157,6 +160,10 @@ class Policy:
             allow_unsafe=allow_unsafe,
             import_roots=sorted({_normalize(p) for p in sys_path if p}),
         )
+
+    def may_write(self, path: str) -> bool:
+        real = _normalize(path)
+        return any(real == root or real.startswith(root + os.sep) for root in self.scratch_dirs)
 
     def may_read(self, path: str) -> bool:
         real = _normalize(path)
@@ -216,14 +223,14 @@ class Guard:
         elif event == "sys.addaudithook":
             self.tainted = "the snippet added an audit hook"
         elif not self.policy.allow_unsafe:
-            self._check_other(event)
+            self._check_other(event, args)
 
     def _check_open(self, path: object, mode: object, flags: object) -> None:
         if not isinstance(path, (str, bytes, os.PathLike)):
             return  # an already-open file descriptor
         name = os.fsdecode(path)
         if is_write_open(mode, flags):
-            if not self.policy.allow_unsafe:
+            if not self.policy.allow_unsafe and not self.policy.may_write(name):
                 self._refuse(
                     f"writing files is not allowed in a df-table snippet ({name!r}); "
                     "set df_table_allow_unsafe = True in conf.py to allow it"
@@ -263,7 +270,11 @@ class Guard:
             )
         self._check_read(name)
 
-    def _check_other(self, event: str) -> None:
+    def _check_other(self, event: str, args: tuple[object, ...] = ()) -> None:
+        if event in WRITE_EVENTS and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            paths = [a for a in args[:2] if isinstance(a, (str, bytes, os.PathLike))]
+            if all(self.policy.may_write(os.fsdecode(path)) for path in paths):
+                return  # inside the worker's scratch directory
         if event in PROCESS_EVENTS:
             what = "starting processes"
         elif event in NETWORK_EVENTS:

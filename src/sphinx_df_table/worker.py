@@ -16,6 +16,7 @@ or exhausted memory cost a worker, not the Sphinx build.
 
 from __future__ import annotations
 
+import _io
 import builtins
 import contextlib
 import copy
@@ -37,6 +38,8 @@ from typing import Any, NoReturn
 from . import protocol
 from .sandbox import Guard, Policy, SandboxViolation
 
+#: Saved before any snippet runs (see ``_captured_output``).
+_REAL_OPEN = _io.open
 SNIPPET_FILENAME = "<df-table>"
 PREAMBLE_FILENAME = "<df_table_preamble>"
 #: At most this much captured output is sent back per snippet.
@@ -245,6 +248,8 @@ class Worker:
         self.memory_limit: int | None = init["memory_limit"]
         sys.path[:] = init["sys_path"]
         self.base_sys_path = list(sys.path)
+        self.base_meta_path = list(sys.meta_path)
+        self.base_path_hooks = list(sys.path_hooks)
         self.base_sys_modules = dict(sys.modules)
         self.base_environ = dict(os.environ)
         self.base_np_err = np.geterr()
@@ -266,6 +271,7 @@ class Worker:
                 read_roots=init["read_roots"],
                 allow_unsafe=init["allow_unsafe"],
                 import_roots=init["import_roots"],
+                scratch_dirs=init.get("scratch_dirs", []),
             )
         )
         sys.addaudithook(self.guard)
@@ -283,7 +289,9 @@ class Worker:
         them cannot break the next snippet's ``print``.
         """
         with self.guard.internal():  # the one file the worker itself writes
-            capture = Path(self.capture_path).open("w+b")  # noqa: SIM115
+            # With the open function saved at start-up: a snippet that replaced
+            # io.open must not get its function called with the guard aside.
+            capture = _REAL_OPEN(self.capture_path, "w+b")
         with capture:
             os.dup2(capture.fileno(), 1)
             os.dup2(capture.fileno(), 2)
@@ -340,6 +348,12 @@ class Worker:
         if not gc.isenabled():
             gc.enable()
         sys.path[:] = self.base_sys_path
+        # The import system: a finder or hook a snippet installed would run
+        # with the guard aside whenever the worker imports something itself.
+        if sys.meta_path != self.base_meta_path or sys.path_hooks != self.base_path_hooks:
+            sys.meta_path[:] = self.base_meta_path
+            sys.path_hooks[:] = self.base_path_hooks
+            sys.path_importer_cache.clear()
         self._restore_sys_modules()
         for namespace in self.namespaces:
             namespace.restore()

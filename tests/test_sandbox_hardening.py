@@ -1,0 +1,78 @@
+"""What a snippet leaves in the import system or in ``io`` cannot act unguarded later."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .conftest import warnings_of
+
+PAGE = """\
+Hardening
+=========
+
+.. df-table::
+   :name: patch-io
+
+   import io
+   io.open = lambda *a, **k: __import__('_io').open({escape_io!r}, 'w')
+   df = pd.DataFrame({{'step': ['patched io.open']}})
+
+.. df-table::
+   :name: finder
+
+   import sys
+   class Finder:
+       def find_spec(self, *args):
+           __import__('_io').open({escape_finder!r}, 'w')
+   sys.meta_path.insert(0, Finder())
+   df = pd.DataFrame({{'step': ['left a finder']}})
+
+.. df-table::
+   :name: later
+
+   import wave, colorsys
+   df = pd.DataFrame({{'step': ['later snippet']}})
+
+.. df-table::
+   :name: mpl
+
+   import matplotlib
+   import matplotlib.pyplot as plt
+   df = pd.DataFrame({{'configdir': [matplotlib.get_configdir()]}})
+"""
+
+
+@pytest.fixture
+def escapes(tmp_path: Path) -> tuple[Path, Path]:
+    return tmp_path / "escaped-via-io.txt", tmp_path / "escaped-via-finder.txt"
+
+
+def test_patched_io_and_import_hooks_do_not_escape(build, escapes, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    escape_io, escape_finder = escapes
+    app = build(
+        {"index.rst": PAGE.format(escape_io=str(escape_io), escape_finder=str(escape_finder))},
+        conf="df_table_cache = False\n",
+    )
+    assert warnings_of(app) == []
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    for step in ("patched io.open", "left a finder", "later snippet"):
+        assert f"<p>{step}</p>" in html
+    # The worker opened its output file after each snippet, and imported
+    # modules for the later one: neither the patched open nor the finder ran.
+    assert not escape_io.exists() and not escape_finder.exists()
+
+
+def test_matplotlib_in_a_table_snippet_uses_the_workers_own_config(build) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("matplotlib", reason="the charts extra is installed by the test extra")
+    app = build(
+        {"index.rst": PAGE.format(escape_io="/nonexistent/a", escape_finder="/nonexistent/b")}
+    )
+    assert warnings_of(app) == []
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    start = html.index('id="mpl"')
+    configdir = html[start:].split("<td><p>", 1)[1].split("</p>", 1)[0]
+    assert "df-table-" in configdir and configdir.endswith("matplotlib")
+    assert not configdir.startswith(os.path.expanduser("~"))

@@ -329,3 +329,21 @@ def test_html_tables_scroll_sideways_in_their_container(build) -> None:  # type:
         .read_text(encoding="utf-8")
         .split(r"\begin{document}")[1]
     )
+
+
+def test_download_of_a_grouped_table_keeps_its_index(build) -> None:  # type: ignore[no-untyped-def]
+    app = build(
+        {
+            "index.rst": "T\n=\n\n.. df-table::\n   :download:\n   :name: grouped\n\n"
+            "   df = pd.DataFrame({'Model': ['a', 'a', 'b'], 'v': [1, 2, 3]})\n"
+            "   df = df.groupby('Model').agg(total=('v', 'sum'))\n"
+        }
+    )
+    assert (app.outdir / "grouped.csv").read_text(encoding="utf-8") == "Model,total\na,3\nb,3\n"
+
+
+def test_aligned_cells_are_not_floated_by_themes(build) -> None:  # type: ignore[no-untyped-def]
+    app = build({"index.rst": "T\n=\n\n.. df-table::\n\n   df = pd.DataFrame({'a': [1]})\n"})
+    css = (app.outdir / "_static" / "df-table-base.css").read_text(encoding="utf-8")
+    rule = re.search(r'table\.df-table td\[class\*="align-"\],[^{]*\{([^}]*)\}', css)
+    assert rule is not None and "float: none" in rule.group(1)

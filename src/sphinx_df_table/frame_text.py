@@ -331,6 +331,7 @@ def render_result(namespace: dict[str, Any], name: str, render: dict[str, Any]) 
     table = frame_to_table(result, TableOptions.from_spec(render.get("table", {})), name)
     if render.get("csv"):
         # Raw values, not display text: what a reader downloading the data wants.
+        # The index too, when the table shows it (a groupby result's keys).
         frame = result.data if _is_styler(result) else result
-        table.attachments["csv"] = frame.to_csv(index=False)
+        table.attachments["csv"] = frame.to_csv(index=table.index_columns > 0)
     return table

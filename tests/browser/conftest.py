@@ -95,7 +95,14 @@ def theme_site(theme: str) -> dict[str, str]:
     conf = f'extensions += ["sphinx_design"]\nhtml_theme = "{theme}"\n'
     if theme == "pydata_sphinx_theme":
         conf += 'html_theme_options = {"navigation_with_keys": False}\n'
-    return {"conf": conf, "index.rst": index}
+    # An ordinary (not interactive) wide table with numbers, in a tab-set.
+    plain = (
+        ":orphan:\n\nPlain table\n===========\n\n.. tab-set::\n\n   .. tab-item:: Wide\n\n"
+        "      .. df-table:: A plain wide table\n         :name: plain\n\n"
+        "         df = pd.DataFrame({f'Column number {k}': [k * 1234.5, k * 2.25]"
+        " for k in range(24)})\n"
+    )
+    return {"conf": conf, "index.rst": index, "plain.rst": plain}
 
 
 @dataclass

@@ -130,3 +130,41 @@ def test_sticky_header_below_the_theme_bar(
     shot = artifacts / f"theme-{theme}-{width}.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_plain_wide_table_scrolls_in_its_container(
+    sites: dict[str, Site], new_page: Any, theme: str
+) -> None:
+    """Without :interactive:, a wide table scrolls sideways inside its container
+    (in a tab) instead of widening the page; numbers stay right-aligned cells."""
+    page = new_page(width=1000, height=700)
+    page.goto(sites[theme].page("plain.html"))
+    state = page.evaluate(
+        """() => {
+            const table = document.querySelector('table#plain');
+            const box = table.closest('div.df-table-container');
+            const cell = table.querySelector('tbody td.align-right');
+            const style = getComputedStyle(cell);
+            // The container, or a scroller a theme puts inside it (pydata's).
+            let scroller = table.parentElement;
+            while (scroller !== box && scroller.scrollWidth <= scroller.clientWidth) {
+                scroller = scroller.parentElement;
+            }
+            return {
+                pageWidth: document.documentElement.scrollWidth,
+                viewport: window.innerWidth,
+                boxScrolls: scroller.scrollWidth > scroller.clientWidth
+                    && ['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX),
+                boxOverflow: getComputedStyle(box).overflowX,
+                inTab: box.closest('.sd-tab-content') !== null,
+                float: style.float,
+                align: style.textAlign,
+                display: style.display,
+            };
+        }"""
+    )
+    assert state["inTab"] and state["boxOverflow"] == "auto"
+    assert state["boxScrolls"], state
+    assert state["pageWidth"] <= state["viewport"], state
+    assert (state["float"], state["align"], state["display"]) == ("none", "right", "table-cell")

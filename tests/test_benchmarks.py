@@ -1,0 +1,38 @@
+"""The benchmark script keeps working (a tiny corpus; no timing targets here)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import REPO
+
+
+def test_benchmark_smoke_run(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "bench_build.py"),
+            "--smoke",
+            "--work",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for corpus in ("pages", "long"):
+        assert re.search(rf"^{corpus}\s+df-table\s+\d+\.\d+", out, re.M)
+        assert re.search(rf"^{corpus}\s+csv-table\s+\d+\.\d+", out, re.M)
+        assert re.search(rf"^{corpus}\s+ratio df-table/csv-table time \d\.\d{{3}}", out, re.M)
+    # The incremental checks ran: a prose edit executed no snippet, -j 2 matched -j 1.
+    assert "prose-edit rebuild: df-table: 4 tables, 0 executed, 4 from cache" in out
+    assert "HTML byte-identical" in out
+    # The generated twins really hold the same data.
+    static = (tmp_path / "pages" / "csv-table" / "results_0_0_static.csv").read_text()
+    assert static.splitlines()[0].startswith("Model,Scripts,Framework,Inst. Type,Task")

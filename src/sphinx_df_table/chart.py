@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import re
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -35,6 +33,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from .cache import write_atomic
 from .config import DfTableConfig
 from .protocol import SnippetResult
 from .snippet_directive import EXECUTION_OPTIONS, Converter, SnippetDirective
@@ -213,15 +212,7 @@ def _write_once(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` unless it is there already (atomically, for ``-j``)."""
     if path.is_file() and path.stat().st_size == len(data):
         return  # the name is the content's hash
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)
 
 
 class DfChartImages(SphinxPostTransform):

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from .protocol import TableData
     from .snippet_directive import Converter
 
-STATIC_DIR = Path(__file__).parent / "static"
 JS_FILE = "df-table.js"
 CSS_FILE = "df-table.css"
 #: The class that tells the script to enhance a table.
@@ -221,18 +220,11 @@ def page_context(
         path.write_text(node["csv"], encoding="utf-8", newline="")
 
 
-def add_static_path(app: Sphinx) -> None:
-    """Ship ``df-table.js``/``df-table.css`` with HTML output (as sphinx-design does).
-
-    They are copied into ``_static`` but linked only from pages that use them.
-    """
-    if writes_downloads(app.builder) and str(STATIC_DIR) not in app.config.html_static_path:
-        app.config.html_static_path.append(str(STATIC_DIR))
-
-
 def setup_interactive(app: Sphinx) -> None:
-    """Register the download node, its HTML link, the assets and the file writing."""
+    """Register the download node, its HTML link, the assets and the file writing.
+
+    The static folder itself is shipped by :func:`.html.add_static_dir`.
+    """
     app.add_node(df_table_download, html=(visit_download_html, depart_download_html))
     app.add_post_transform(DropDownloads)
-    app.connect("builder-inited", add_static_path)
     app.connect("html-page-context", page_context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -176,3 +177,23 @@ def test_preamble_is_run_before_each_snippet(build) -> None:  # type: ignore[no-
     html = (app.outdir / "index.html").read_text(encoding="utf-8")
     # The second table sees the preamble's value, not the first snippet's change.
     assert html.count("<p>3600</p>") == 2
+
+
+def test_locations_do_not_depend_on_the_working_directory(build, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """docutils names included files relative to the cwd; warnings name them absolutely."""
+    here = os.getcwd()
+    os.chdir(tmp_path)  # a cwd that shares a prefix with the project
+    try:
+        app = build(
+            {
+                "index.rst": "T\n=\n\n.. include:: parts/bad.inc\n",
+                "parts/bad.inc": ".. df-table::\n   :header-rows: x\n\n   df = 1\n\n"
+                ".. df-table::\n\n   x = 1\n   df = undefined_name\n",
+            }
+        )
+    finally:
+        os.chdir(here)
+    option, failure = warnings_of(app)
+    inc = Path(app.srcdir, "parts", "bad.inc")
+    assert option.startswith(f"{inc}:1:") and "[df_table.option]" in option
+    assert failure.startswith(f"{inc}:9:") and "NameError" in failure

@@ -165,6 +165,15 @@ class SnippetDirective(SphinxDirective):
         """The nodes for a successful result (subclasses implement this)."""
         raise NotImplementedError
 
+    def get_location(self) -> str:
+        """``file:LINE`` of the directive, with an absolute path.
+
+        docutils names an ``.. include::``d file relative to the working
+        directory; warnings should not depend on where sphinx-build runs.
+        """
+        source, line = self.get_source_info()
+        return f"{os.path.abspath(source) if source else '<unknown>'}:{line or ''}"
+
     def snippet_location(self, line: int | None) -> str:
         """``file:LINE`` of snippet line ``line`` (1-based), else of the directive."""
         if line is None or not 0 < line <= len(self.content):
@@ -173,7 +182,8 @@ class SnippetDirective(SphinxDirective):
             # reST keeps each content line's own source and offset, which also
             # holds inside an ``.. include::``d file.
             source, offset = self.content.items[line - 1]
-            return f"{source}:{offset + 1}"
+            # docutils gives an included file relative to the working directory.
+            return f"{os.path.abspath(source)}:{offset + 1}"
         # MyST numbers content lines from 0 and gives the body's offset relative
         # to the line after the directive's first line.
         source = self.get_source_info()[0]

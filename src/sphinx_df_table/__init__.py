@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the directive and its settings.
+    """Register the directives, their settings, nodes and events.
 
     Imports are local so that ``python -m sphinx_df_table.worker`` (which
     imports this package) does not pull in Sphinx.
@@ -31,8 +31,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
         "version": __version__,
         # Per-document table records are kept in the environment (summary.py).
         "env_version": 1,
-        # Each reader process starts its own worker (see execution.py); the
-        # writers only see ordinary docutils table nodes.
+        # Each reader process starts its own worker (see execution.py); what
+        # the writers get (compact rows, chart files, CSV text) is plain data
+        # in the doctree, written by whichever process writes the page.
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -474,15 +474,26 @@ def _limit_file_size(limit: int) -> None:
     timeout. Past the limit a write fails with ``OSError: [Errno 27] File too
     large`` in the snippet (SIGXFSZ, which would kill the worker, is ignored).
     """
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    _lower_limit("RLIMIT_FSIZE", limit)
+
+
+def _lower_limit(name: str, limit: int) -> None:
+    """Set the soft resource limit ``name`` to ``limit`` (never above the hard one).
+
+    A system that refuses the limit (macOS and ``RLIMIT_AS``) runs without it
+    rather than not at all; the security page says so.
+    """
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows
         return
-    _soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    which = getattr(resource, name)
+    _soft, hard = resource.getrlimit(which)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(which, (limit, hard))
 
 
 def _no_core_dumps() -> None:
@@ -494,19 +505,8 @@ def _no_core_dumps() -> None:
 
 
 def _apply_memory_limit(limit: int | None) -> None:
-    if not limit:
-        return
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows
-        return
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    # macOS refuses (or ignores) an address-space limit: the worker then runs
-    # without one rather than not at all (the security page says so).
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    if limit:
+        _lower_limit("RLIMIT_AS", limit)
 
 
 def _die_with_parent(parent_pid: int) -> None:

@@ -4,9 +4,8 @@ The default text of a value is exactly what ``DataFrame.to_csv(index=False)``
 writes for it (floats as their shortest ``repr``, missing values as an empty
 cell, datetimes with the column-wide precision pandas chooses), because pages
 written for the original directive, which went through CSV, must show the same
-cell text. We call pandas' own per-column CSV formatter rather than imitate it,
-and fall back to a close imitation on pandas versions that lack it; no CSV text
-is ever produced or parsed.
+cell text. We call pandas' own per-column CSV formatter rather than imitate it;
+no CSV text is ever produced or parsed.
 
 This module runs in the snippet worker (it needs pandas); the Sphinx process
 only ever sees the resulting strings.
@@ -14,11 +13,9 @@ only ever sees the resulting strings.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-import numpy as np
 import pandas as pd
 
 from .protocol import TableData
@@ -49,24 +46,17 @@ def _cell_str(value: object) -> str:
 
 
 def _column_texts(frame: pd.DataFrame) -> list[list[str]]:
-    """Column-major cell text, using pandas' own ``to_csv`` formatting."""
-    formatter = getattr(frame, "_get_values_for_csv", None)
-    if formatter is not None:
-        formatted = formatter(**_CSV_FORMAT)
-        columns = [formatted.iloc[:, j].to_numpy(dtype=object) for j in range(frame.shape[1])]
-    else:  # pragma: no cover - pandas < 2.2
-        columns = [_fallback_column(frame.iloc[:, j]) for j in range(frame.shape[1])]
-    return [[_cell_str(v) for v in column] for column in columns]
+    """Column-major cell text, using pandas' own ``to_csv`` formatting.
 
-
-def _fallback_column(series: pd.Series) -> np.ndarray:  # pragma: no cover - old pandas
-    mask = series.isna().to_numpy()
-    if series.dtype.kind == "f":
-        values = series.to_numpy().astype(str).astype(object)
-    else:
-        values = series.to_numpy(dtype=object)
-    values[mask] = ""
-    return values
+    ``_get_values_for_csv`` is private, but it is exactly what ``to_csv`` calls
+    (pandas >= 2.2, the minimum this package declares and CI tests); the
+    ``to_csv`` oracle tests catch any change in it.
+    """
+    formatted = cast(Any, frame)._get_values_for_csv(**_CSV_FORMAT)  # private: no stubs
+    return [
+        [_cell_str(v) for v in formatted.iloc[:, j].to_numpy(dtype=object)]
+        for j in range(frame.shape[1])
+    ]
 
 
 def _header_rows(columns: pd.Index) -> list[list[str]]:
@@ -76,11 +66,7 @@ def _header_rows(columns: pd.Index) -> list[list[str]]:
             [_cell_str(v) for v in columns.get_level_values(level)]
             for level in range(columns.nlevels)
         ]
-    formatter = getattr(columns, "_get_values_for_csv", None)
-    labels: Sequence[Hashable] = (
-        formatter(**_CSV_FORMAT) if formatter is not None else list(columns)
-    )
-    return [[_cell_str(v) for v in labels]]
+    return [[_cell_str(v) for v in cast(Any, columns)._get_values_for_csv(**_CSV_FORMAT)]]
 
 
 def _is_numeric(dtype: Any) -> bool:

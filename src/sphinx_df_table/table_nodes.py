@@ -227,10 +227,14 @@ def build_table(
             if (r, c) in covered_body:
                 row_cells.append(COVERED)
                 continue
-            parsed = parse(text) if text else None
-            if not text or (parsed is None and not smartquotable(text)):
+            if not text:
                 row_cells.append(text)
-            elif parsed is not None and not smartquotable(text) and is_final(parsed[0]):
+                continue
+            parsed = parse(text)
+            quotes = smartquotable(text)
+            if parsed is None and not quotes:
+                row_cells.append(text)
+            elif parsed is not None and not quotes and is_final(parsed[0]):
                 row_cells.append(len(detached))
                 detached.append(make_entry(text, parsed))
             else:

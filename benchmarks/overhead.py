@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sphinx_df_table.execution import RunnerSettings, SnippetRunner, _WorkerHandle
-from sphinx_df_table.frame_text import render_result
+from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner, _WorkerHandle
+from sphinx_df_table.worker.rendering import render_result
 
 SNIPPET = """\
 rng = np.random.default_rng({seed})

@@ -13,9 +13,9 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_df_table.chart import chart_length, column_list
-from sphinx_df_table.chart_render import render_chart
-from sphinx_df_table.frame_text import ResultTypeError
+from sphinx_df_table.directives.chart import chart_length, column_list
+from sphinx_df_table.worker.chart_drawing import render_chart
+from sphinx_df_table.worker.frame_cells import ResultTypeError
 
 from .conftest import REPO, MakeApp, status_text, warnings_of, write_project
 

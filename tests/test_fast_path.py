@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 
-from sphinx_df_table.compact_rows import (
+from sphinx_df_table.output.compact_rows import (
     df_rows,
     expand,
     is_final,

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import pandas as hpd
 
-from sphinx_df_table.frame_text import ResultTypeError, as_frame, frame_to_table
+from sphinx_df_table.worker.frame_cells import ResultTypeError, as_frame, frame_to_table
 
 
 def csv_grid(frame: pd.DataFrame) -> list[list[str]]:

@@ -17,8 +17,8 @@ from bs4 import BeautifulSoup, Tag
 from sphinx.testing.util import SphinxTestApp
 
 from sphinx_df_table.config import DfTableConfig
-from sphinx_df_table.html import STATIC_DIR
-from sphinx_df_table.interactive import (
+from sphinx_df_table.output.html import STATIC_DIR
+from sphinx_df_table.output.interactive import (
     download_render_spec,
     switch,
     writes_downloads,

@@ -31,7 +31,15 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contents(dist: Path) -> None:
     (wheel,) = dist.glob("sphinx_df_table-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for module in ("__init__", "directive", "worker", "execution", "sandbox", "frame_text"):
+    for module in (
+        "__init__",
+        "directives/table",
+        "worker/__main__",
+        "worker/server",
+        "execute/runner",
+        "worker/guard",
+        "worker/frame_cells",
+    ):
         assert f"sphinx_df_table/{module}.py" in names
     assert "sphinx_df_table/py.typed" in names
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
@@ -46,7 +54,7 @@ def test_sdist_contents(dist: Path) -> None:
     with tarfile.open(sdist) as archive:
         names = archive.getnames()
     root = names[0].split("/")[0]
-    for path in ("pyproject.toml", "README.md", "LICENSE", "src/sphinx_df_table/worker.py"):
+    for path in ("pyproject.toml", "README.md", "LICENSE", "src/sphinx_df_table/worker/server.py"):
         assert f"{root}/{path}" in names
     assert not any("__pycache__" in n or "/_build/" in n for n in names)
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_df_table.frame_text import frame_to_table
+from sphinx_df_table.worker.frame_cells import frame_to_table
 
 from .conftest import warnings_of, write_project
 

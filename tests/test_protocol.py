@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sphinx_df_table import protocol
-from sphinx_df_table.protocol import SnippetError, SnippetResult, TableData
+from sphinx_df_table import messages as protocol
+from sphinx_df_table.messages import SnippetError, SnippetResult, TableData
 
 
 @pytest.fixture

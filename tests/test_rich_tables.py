@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from sphinx_df_table.frame_text import (
+from sphinx_df_table.directives.options import align_option, formats_option, index_option
+from sphinx_df_table.worker.frame_cells import (
     FormatError,
     TableOptions,
     frame_to_table,
     group_thousands,
     hierarchy_spans,
 )
-from sphinx_df_table.table_options import align_option, formats_option, index_option
 
 from .conftest import warnings_of
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas
 import pytest
 
-from sphinx_df_table.sandbox import (
+from sphinx_df_table.worker.guard import (
     NETWORK_EVENTS,
     PROCESS_EVENTS,
     WRITE_EVENTS,

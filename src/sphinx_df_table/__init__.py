@@ -16,11 +16,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     Imports are local so that ``python -m sphinx_df_table.worker`` (which
     imports this package) does not pull in Sphinx.
     """
-    from .chart import setup_chart
+    from .build_summary import setup_summary
     from .config import setup_config
-    from .directive import setup_directive
-    from .interactive import setup_interactive
-    from .summary import setup_summary
+    from .directives.chart import setup_chart
+    from .directives.table import setup_directive
+    from .output.interactive import setup_interactive
 
     setup_config(app)
     setup_directive(app)
@@ -31,7 +31,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         "version": __version__,
         # Per-document table records are kept in the environment (summary.py).
         "env_version": 1,
-        # Each reader process starts its own worker (see execution.py); what
+        # Each reader process starts its own worker (see execute/runner.py); what
         # the writers get (compact rows, chart files, CSV text) is plain data
         # in the doctree, written by whichever process writes the page.
         "parallel_read_safe": True,

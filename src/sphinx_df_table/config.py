@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .warnings_ import DfTableWarning, warn
+from .diagnostics import DfTableWarning, warn
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -1,4 +1,4 @@
-"""DataFrame -> :class:`~.protocol.TableData`: every cell as the text a reader sees.
+"""DataFrame -> :class:`~sphinx_df_table.messages.TableData`: every cell as the text a reader sees.
 
 The default text of a value is exactly what ``DataFrame.to_csv(index=False)``
 writes for it (floats as their shortest ``repr``, missing values as an empty
@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from .protocol import TableData
+from ..messages import TableData
 
 #: Keyword arguments ``to_csv`` passes to pandas' formatters by default.
 _CSV_FORMAT: dict[str, Any] = {
@@ -174,7 +174,7 @@ def hierarchy_spans(levels: list[list[str]]) -> list[tuple[int, int, int]]:
     return spans
 
 
-def _is_styler(result: object) -> bool:
+def is_styler(result: object) -> bool:
     try:
         from pandas.io.formats.style import Styler
     except ImportError:  # pragma: no cover - jinja2 (Styler's dependency) missing
@@ -196,7 +196,7 @@ def _styler_parts(styler: Any) -> tuple[pd.DataFrame, list[list[str]], str, bool
 
 def as_frame(result: object, name: str) -> Any:
     """Accept a DataFrame, a Series (shown as one column) or a pandas Styler."""
-    if _is_styler(result):
+    if is_styler(result):
         frame = result.data  # type: ignore[attr-defined]
     elif isinstance(result, pd.DataFrame):
         frame = result
@@ -217,7 +217,7 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
     """Format every label and value of ``result`` (a DataFrame or a Styler)."""
     options = options or TableOptions()
     caption, styler_texts, index_wanted = "", None, options.index
-    if _is_styler(result):
+    if is_styler(result):
         frame, styler_texts, caption, styler_index = _styler_parts(result)
         if frame.shape[0] == 0 or frame.shape[1] == 0:
             raise ResultTypeError(f"'{name}' shows no cells (all are hidden)")
@@ -295,29 +295,3 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
         truncated=truncated,
         caption=caption,
     )
-
-
-def render_result(namespace: dict[str, Any], name: str, render: dict[str, Any]) -> TableData:
-    """The worker's entry point: the snippet's result, checked and rendered.
-
-    ``namespace`` is the snippet's namespace and ``name`` its result variable.
-    ``render`` holds what the directive asked for:
-
-    * ``"table"``: :class:`TableOptions` fields (formats, index, max rows, ...).
-    * ``"chart"``: a chart spec; :mod:`.chart_render` draws it (a ``df-chart``).
-    * ``"csv"``: also attach the raw values as CSV text (for a download link).
-    """
-    if "chart" in render:
-        from .chart_render import render_chart
-
-        return render_chart(namespace, name, render["chart"])
-    if name not in namespace:
-        raise ResultTypeError(f"the snippet did not define '{name}'")
-    result = as_frame(namespace[name], name)
-    table = frame_to_table(result, TableOptions.from_spec(render.get("table", {})), name)
-    if render.get("csv"):
-        # Raw values, not display text: what a reader downloading the data wants.
-        # The index too, when the table shows it (a groupby result's keys).
-        frame = result.data if _is_styler(result) else result
-        table.attachments["csv"] = frame.to_csv(index=table.index_columns > 0)
-    return table

@@ -1,10 +1,10 @@
 """The ``df-chart`` directive: a chart of the snippet's data, as a numbered figure.
 
 Running the snippet, the sandbox, caching, dependencies and warnings are those
-of every snippet directive (:mod:`.snippet_directive`). The chart options go to
+of every snippet directive (:mod:`sphinx_df_table.directives.snippet`). The chart options go to
 the worker in the render spec (so they are part of the cache key), and the
 worker draws the chart once in every format a builder may want
-(:mod:`.chart_render`).
+(:mod:`sphinx_df_table.worker.chart_drawing`).
 
 The directive returns a ``figure`` (so ``:name:`` and ``:numref:`` work as for
 any figure) around a :class:`df_chart` node that carries the files. At write
@@ -33,12 +33,12 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from .cache import write_atomic
-from .config import DfTableConfig
-from .protocol import SnippetResult
-from .snippet_directive import EXECUTION_OPTIONS, Converter, SnippetDirective
-from .table_options import formats_option, text_option
-from .warnings_ import DfTableWarning, warn
+from ..config import DfTableConfig
+from ..diagnostics import DfTableWarning, warn
+from ..execute.result_cache import write_atomic
+from ..messages import SnippetResult
+from .options import formats_option, text_option
+from .snippet import EXECUTION_OPTIONS, Converter, SnippetDirective
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -25,12 +25,12 @@ from docutils.parsers.rst.states import RSTState
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-from .cache import ResultCache, cache_key
-from .config import DfTableConfig, get_config
-from .execution import RunnerSettings, SnippetRunner, WorkerStartError
-from .protocol import SnippetError, SnippetResult
-from .summary import TableRecord, record_table
-from .warnings_ import LOGGER, DfTableWarning, warn
+from ..build_summary import TableRecord, record_table
+from ..config import DfTableConfig, get_config
+from ..diagnostics import LOGGER, DfTableWarning, warn
+from ..execute.result_cache import ResultCache, cache_key
+from ..execute.runner import RunnerSettings, SnippetRunner, WorkerStartError
+from ..messages import SnippetError, SnippetResult
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -115,7 +115,7 @@ def get_runner(env: BuildEnvironment) -> SnippetRunner:
 
     It is kept on the environment because that is what a directive can reach;
     a forked ``-j`` reader inherits it but starts its own worker (see
-    :mod:`.execution`).
+    :mod:`sphinx_df_table.execute.runner`).
     """
     slot = _slot(env)
     if slot.runner is None:

@@ -1,6 +1,6 @@
 """The HTML side: compact table rows, the scroll container, the base stylesheet.
 
-Compact rows (:class:`.compact_rows.df_rows`) are written with the markup
+Compact rows (:class:`~sphinx_df_table.output.compact_rows.df_rows`) are written with the markup
 docutils' and Sphinx's HTML translators write for ordinary rows
 (``<tr class="row-odd">``, ``<th class="head">``/``<th class="stub">``/``<td>``,
 one ``<p>`` per non-empty cell), so themes style df-tables like any other
@@ -85,7 +85,7 @@ def depart_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
     """Never reached: the visitor writes everything and skips the children."""
 
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).parents[1] / "static"
 BASE_CSS = "df-table-base.css"
 CONTAINER_CLASS = "df-table-container"
 

@@ -1,10 +1,10 @@
 """Worker side of ``df-chart``: the snippet's data drawn with matplotlib.
 
 This module runs in the snippet worker, right after the snippet and with the
-file guard on (see :mod:`.sandbox`). It turns the snippet's DataFrame, or the
+file guard on (see :mod:`sphinx_df_table.worker.guard`). It turns the snippet's DataFrame, or the
 figure the snippet left in ``fig``, into SVG, PDF and PNG bytes at once, so
 that each builder can pick the format it supports and one cached result serves
-them all. The Sphinx process (:mod:`.chart`) never imports matplotlib.
+them all. The Sphinx process (:mod:`sphinx_df_table.directives.chart`) never imports matplotlib.
 
 The charts are reproducible: the same data and options give byte-identical
 files (fixed hash salt, no dates in the metadata, the DejaVu Sans font that
@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
-from .frame_text import ResultTypeError, TableOptions, as_frame, frame_to_table
-from .protocol import TableData
+from ..messages import TableData
+from .frame_cells import ResultTypeError, TableOptions, as_frame, frame_to_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -83,8 +83,8 @@ def column_spec(table: nodes.table, rows: df_rows) -> str:
 class DfTableLatexColumns(SphinxPostTransform):
     """Give df-tables a column specification for LaTeX (see the module docstring).
 
-    Runs before :class:`.compact_rows.ExpandCompactRows` (priority 5), while the
-    rows are still compact and cheap to measure.
+    Runs before :class:`~sphinx_df_table.output.compact_rows.ExpandCompactRows`
+    (priority 5), while the rows are still compact and cheap to measure.
     """
 
     default_priority = 4

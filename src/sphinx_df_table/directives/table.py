@@ -1,8 +1,8 @@
 """The ``df-table`` directive: the snippet's DataFrame as a docutils table.
 
 Running the snippet, caching, dependencies and warnings are shared with every
-snippet directive (:mod:`.snippet_directive`); this module adds the table
-options, with docutils' meaning, and builds the table (:mod:`.table_nodes`).
+snippet directive (:mod:`sphinx_df_table.directives.snippet`); this module adds the table
+options, with docutils' meaning, and builds the table (:mod:`sphinx_df_table.output.table_nodes`).
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.tables import Table, align
 
-from .compact_rows import ExpandCompactRows
-from .config import MARKUP_CHOICES, DfTableConfig, get_config
-from .html import setup_html
-from .interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
-from .latex import DfTableLatexColumns
-from .protocol import SnippetResult
-from .snippet_directive import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snippet_runner
-from .table_nodes import TableShapeError, build_table, plain_cell_parser, rst_cell_parser
-from .table_options import RENDER_OPTIONS, align_option, table_spec
-from .warnings_ import DfTableWarning, warn
+from ..config import MARKUP_CHOICES, DfTableConfig, get_config
+from ..diagnostics import DfTableWarning, warn
+from ..messages import SnippetResult
+from ..output.compact_rows import ExpandCompactRows
+from ..output.html import setup_html
+from ..output.interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
+from ..output.latex import DfTableLatexColumns
+from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser, rst_cell_parser
+from .options import RENDER_OPTIONS, align_option, table_spec
+from .snippet import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snippet_runner
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -1,8 +1,8 @@
 """Converters for df-table's rendering options (formats, index, alignment, ...).
 
 Each returns a plain value for the worker's render spec (see
-:class:`.frame_text.TableOptions`) or raises ``ValueError`` with a message that
-the directive turns into a ``df_table.option`` warning.
+:class:`~sphinx_df_table.worker.frame_cells.TableOptions`) or raises
+``ValueError`` with a message that the directive turns into a ``df_table.option`` warning.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from docutils import nodes
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from .config import DfTableConfig
+from ..config import DfTableConfig
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from sphinx.util.docutils import SphinxDirective
     from sphinx.writers.html5 import HTML5Translator
 
-    from .protocol import TableData
-    from .snippet_directive import Converter
+    from ..directives.snippet import Converter
+    from ..messages import TableData
 
 JS_FILE = "df-table.js"
 CSS_FILE = "df-table.css"
@@ -223,7 +223,7 @@ def page_context(
 def setup_interactive(app: Sphinx) -> None:
     """Register the download node, its HTML link, the assets and the file writing.
 
-    The static folder itself is shipped by :func:`.html.add_static_dir`.
+    The static folder itself is shipped by :func:`~sphinx_df_table.output.html.add_static_dir`.
     """
     app.add_node(df_table_download, html=(visit_download_html, depart_download_html))
     app.add_post_transform(DropDownloads)

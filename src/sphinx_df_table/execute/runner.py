@@ -1,9 +1,9 @@
 """Running snippets: one small interface in front of a worker process.
 
 :func:`SnippetRunner.run` takes the code, the directory it runs in and its limits,
-and returns a :class:`~.protocol.SnippetResult`: the table text, the files the
+and returns a :class:`~sphinx_df_table.messages.SnippetResult`: the table text, the files the
 snippet read and any error with its snippet line. The code runs in a separate
-worker process (:mod:`.worker`), never in Sphinx's.
+worker process (:mod:`sphinx_df_table.worker.server`), never in Sphinx's.
 
 Sphinx's ``-j`` forks reader processes, which inherit whatever the main process
 holds. A worker is therefore tagged with the pid that started it; a process that
@@ -30,9 +30,9 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
-from . import protocol
-from .protocol import SnippetError, SnippetResult
-from .sandbox import Policy
+from .. import messages
+from ..messages import SnippetError, SnippetResult
+from ..worker.guard import Policy
 
 #: How long a new worker may take to import pandas and say it is ready.
 STARTUP_TIMEOUT = 120.0
@@ -68,7 +68,7 @@ class _WorkerHandle:
         self.capture_path = str(Path(self.tmpdir, "output"))
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
-        package_parent = str(Path(__file__).resolve().parent.parent)
+        package_parent = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [package_parent, *filter(None, [env.get("PYTHONPATH")])]
@@ -116,9 +116,9 @@ class _WorkerHandle:
             "parent_pid": self.owner_pid,
         }
         try:
-            protocol.write_message(self.req_w, init)
+            messages.write_message(self.req_w, init)
             ready = self._receive(time.monotonic() + STARTUP_TIMEOUT)
-        except (protocol.ProtocolError, OSError) as exc:
+        except (messages.ProtocolError, OSError) as exc:
             ready = {"error": f"{exc}: {self.startup_log()}"}
         if ready is None:
             ready = {"error": f"no answer within {STARTUP_TIMEOUT:g} s"}
@@ -158,8 +158,8 @@ class _WorkerHandle:
     def _receive(self, deadline: float) -> Any:
         """One whole message by ``deadline``; ``None`` on timeout, raise on EOF/garbage."""
         try:
-            return protocol.read_message(self.resp_r, plain=True, deadline=deadline)
-        except protocol.ProtocolTimeout:
+            return messages.read_message(self.resp_r, plain=True, deadline=deadline)
+        except messages.ProtocolTimeout:
             return None
 
     def startup_log(self) -> str:
@@ -182,9 +182,9 @@ class _WorkerHandle:
         self.requests += 1
         request_id = self.requests
         try:
-            protocol.write_message(self.req_w, {**request, "id": request_id})
+            messages.write_message(self.req_w, {**request, "id": request_id})
             answer = self._receive(started + timeout)
-        except (protocol.ProtocolError, OSError):
+        except (messages.ProtocolError, OSError):
             return self._crashed(time.monotonic() - started)
         if answer is None:
             return self._timed_out(timeout)
@@ -277,7 +277,9 @@ def _how_it_ended(code: int | None) -> str:
 
 
 _OWN_FRAME = re.compile(
-    r'^\s*File "(?:' + re.escape(str(Path(__file__).resolve().parent)) + r'[^"]*|<frozen runpy>)"'
+    r'^\s*File "(?:'
+    + re.escape(str(Path(__file__).resolve().parents[1]))
+    + r'[^"]*|<frozen runpy>)"'
 )
 
 
@@ -348,7 +350,8 @@ class SnippetRunner:
     ) -> SnippetResult:
         """Run ``code`` in ``cwd`` and return its table, or the located error.
 
-        ``render`` is passed to :func:`.frame_text.render_result` in the worker.
+        ``render`` is passed to
+        :func:`~sphinx_df_table.worker.rendering.render_result` in the worker.
         """
         request = {
             "code": code,

@@ -1,11 +1,13 @@
 """A cache of snippet results, so a rebuild after a prose edit runs no snippet.
 
 An entry is keyed by everything that decides the result: the snippet, the
-preamble, the result variable, the directory it runs in and the versions of
-Python, pandas, numpy and this package. It also records the files the snippet
-read (those under the source directory or ``df_table_allowed_paths``) with
-their size, mtime and content hash; an entry whose files changed is a miss.
-Library files are covered by the versions in the key.
+preamble, the result variable, the directory it runs in, the versions of
+Python, pandas, numpy and matplotlib, and a fingerprint of the code that
+computes results (the worker package and the message schema), so that a new
+release or a local edit of that code never serves an old result. It also
+records the files the snippet read (those under the source directory or
+``df_table_allowed_paths``) with their size, mtime and content hash; an
+entry whose files changed is a miss. Library files are covered by the versions in the key.
 
 Entries live under the doctree directory, one file each, written atomically
 (temporary file, then ``os.replace``), so parallel readers (``-j``) can share
@@ -27,8 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .protocol import SnippetResult, loads_plain
+from ..messages import SnippetResult, loads_plain
 
 #: Bump when the cached data's meaning changes (cell formatting, structure).
 CACHE_FORMAT = 1
@@ -39,10 +40,30 @@ def _library_versions() -> tuple[str, ...]:
     def of(name: str) -> str:
         try:
             return version(name)
-        except PackageNotFoundError:  # pragma: no cover - pandas is a dependency
+        except PackageNotFoundError:  # matplotlib is optional (the charts extra)
             return "-"
 
-    return (sys.version, of("pandas"), of("numpy"), __version__, str(CACHE_FORMAT))
+    return (
+        sys.version,
+        of("pandas"),
+        of("numpy"),
+        of("matplotlib"),
+        _result_code_fingerprint(),
+        str(CACHE_FORMAT),
+    )
+
+
+def _result_code_fingerprint() -> str:
+    """A hash of the source of everything that turns a snippet into a result.
+
+    Keyed on the code rather than the package version: a development install
+    whose worker code changed must not serve results the old code made.
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*package.joinpath("worker").glob("*.py"), package / "messages.py"]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def cache_key(

@@ -1,6 +1,7 @@
 """The snippet worker: a separate Python process that runs df-table snippets.
 
-Started by :mod:`.execution` as ``python -m sphinx_df_table.worker REQ_FD RESP_FD``.
+Started by :mod:`sphinx_df_table.execute.runner` as
+``python -m sphinx_df_table.worker REQ_FD RESP_FD``.
 It imports pandas once, then answers one request at a time. Everything a
 snippet could change that matters to the next snippet (working directory,
 ``sys.path``, ``sys.modules``, environment, builtins, pandas and numpy options
@@ -35,8 +36,8 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any, NoReturn
 
-from . import protocol
-from .sandbox import Guard, Policy, SandboxViolation
+from .. import messages
+from .guard import Guard, Policy, SandboxViolation
 
 #: Saved before any snippet runs (see ``_captured_output``).
 _REAL_OPEN = _io.open
@@ -47,7 +48,7 @@ MAX_OUTPUT = 64 * 1024
 #: At most this much output is written to the capture file per snippet.
 MAX_OUTPUT_FILE = 16 * 1024 * 1024
 #: Frames from this package are left out of the tracebacks shown to authors.
-_PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
 #: Signals whose Python handlers a snippet might change and that could then
 #: fire during a later snippet (timers, job control, termination).
 _WATCHED_SIGNALS = tuple(
@@ -123,11 +124,11 @@ def _format_size(size: int) -> str:
     raise AssertionError  # pragma: no cover - the loop always returns
 
 
-def _error_from(exc: BaseException, memory_limit: int | None) -> protocol.SnippetError:
+def _error_from(exc: BaseException, memory_limit: int | None) -> messages.SnippetError:
     """Classify a snippet's exception and find the snippet line to blame."""
     if isinstance(exc, SyntaxError) and exc.filename in (SNIPPET_FILENAME, PREAMBLE_FILENAME):
         # The location says where; format_exception_only would repeat the line.
-        return protocol.SnippetError(
+        return messages.SnippetError(
             kind="syntax",
             message=f"{type(exc).__name__}: {exc.msg}",
             line=exc.lineno,
@@ -146,7 +147,7 @@ def _error_from(exc: BaseException, memory_limit: int | None) -> protocol.Snippe
             )
     else:
         kind = "exception"
-    return protocol.SnippetError(
+    return messages.SnippetError(
         kind=kind,
         message=message,
         line=line,
@@ -240,7 +241,7 @@ class Worker:
 
         # What a snippet sees by default; registering a few submodules now also
         # keeps their import out of the first snippet's time and file reads.
-        from .frame_text import frame_to_table  # noqa: F401
+        from .frame_cells import frame_to_table  # noqa: F401
 
         self.pd = pd
         self.np = np
@@ -409,9 +410,10 @@ class Worker:
             os.write(2, f"os._exit({status}) called\n{''.join(frames)}".encode())
         self.real_exit(status)
 
-    def run(self, request: dict[str, Any]) -> protocol.SnippetResult:
+    def run(self, request: dict[str, Any]) -> messages.SnippetResult:
         """Execute one snippet and reduce its result to table text."""
-        from .frame_text import ResultTypeError, render_result
+        from .frame_cells import ResultTypeError
+        from .rendering import render_result
 
         started = time.perf_counter()
         output: list[str] = []
@@ -422,13 +424,13 @@ class Worker:
             "pd": self.pd,
             "np": self.np,
         }
-        error: protocol.SnippetError | None = None
+        error: messages.SnippetError | None = None
         table = None
         self.guard.files_read = []
         try:
             with self._isolated(request["cwd"]), self._captured_output(output):
                 if "chart" in request["render"]:
-                    from .chart_render import prepare_matplotlib
+                    from .chart_drawing import prepare_matplotlib
 
                     # A df-chart: matplotlib's first import writes its font
                     # cache, in this worker's own directory.
@@ -449,10 +451,10 @@ class Worker:
                         self.real_exit(0)
                 table = render_result(namespace, result_var, request["render"])
         except ResultTypeError as exc:
-            error = protocol.SnippetError(kind="result", message=str(exc))
+            error = messages.SnippetError(kind="result", message=str(exc))
         except BaseException as exc:  # the snippet's own failure, reported to its author
             error = _error_from(exc, self.memory_limit)
-        return protocol.SnippetResult(
+        return messages.SnippetResult(
             table=None if error else table,
             error=error,
             files_read=tuple(dict.fromkeys(self.guard.files_read)),
@@ -531,7 +533,7 @@ def main(argv: list[str]) -> int:
     req_fd, resp_fd = int(argv[0]), int(argv[1])
     faulthandler.enable()
     try:
-        init = protocol.read_message(req_fd, plain=False)
+        init = messages.read_message(req_fd, plain=False)
         _die_with_parent(init["parent_pid"])
         _apply_memory_limit(init["memory_limit"])
         _no_core_dumps()
@@ -539,38 +541,34 @@ def main(argv: list[str]) -> int:
             _limit_file_size(MAX_OUTPUT_FILE)
         worker = Worker(init)
     except BaseException as exc:  # startup failed: tell the parent why, then stop
-        protocol.write_message(resp_fd, {"ready": False, "error": traceback.format_exc()})
+        messages.write_message(resp_fd, {"ready": False, "error": traceback.format_exc()})
         return 1 if not isinstance(exc, SystemExit) else 2
     # On a timeout the parent sends SIGABRT: faulthandler then writes every
     # thread's stack to the capture file, and the main thread's names the line.
     ready = {"ready": True, "pid": os.getpid(), "main_thread": threading.get_ident()}
-    protocol.write_message(resp_fd, ready)
+    messages.write_message(resp_fd, ready)
     while True:
         try:
-            request = protocol.read_message(req_fd, plain=False)
-        except protocol.ProtocolError:
+            request = messages.read_message(req_fd, plain=False)
+        except messages.ProtocolError:
             return 0
         result = worker.run(request)
         restart = worker.tainted()
         try:
             plain = result.to_plain()
-            protocol.write_message(
+            messages.write_message(
                 resp_fd, {"id": request["id"], "result": plain, "restart": restart}
             )
         except MemoryError:
-            failure = protocol.SnippetResult(
-                error=protocol.SnippetError(
+            failure = messages.SnippetResult(
+                error=messages.SnippetError(
                     kind="memory", message="MemoryError: the result is too large to send"
                 ),
                 files_read=result.files_read,
             )
-            protocol.write_message(
+            messages.write_message(
                 resp_fd, {"id": request["id"], "result": failure.to_plain(), "restart": restart}
             )
         if restart:
             # Leave at once: a normal exit would wait for the snippet's threads.
             worker.real_exit(0)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

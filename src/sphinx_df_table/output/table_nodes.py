@@ -20,8 +20,8 @@ from docutils import nodes
 from docutils.parsers.rst import languages as rst_languages
 from docutils.parsers.rst.states import Inliner
 
+from ..messages import TableData
 from .compact_rows import COVERED, Cell, is_final, make_rows_node, smartquotable
-from .protocol import TableData
 
 #: Cell text -> (inline nodes, system messages), or ``None`` when the text holds
 #: no markup and stays plain text.

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Set
 from typing import TYPE_CHECKING, NamedTuple
 
-from .warnings_ import LOGGER
+from .diagnostics import LOGGER
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

@@ -179,7 +179,7 @@ class TableData:
 class SnippetError:
     """Why a snippet produced no table, located in the snippet.
 
-    ``kind`` is one of the warning subtypes (see :mod:`.warnings_`); ``line`` is
+    ``kind`` is one of the warning subtypes (see :mod:`sphinx_df_table.diagnostics`); ``line`` is
     1-based within the snippet (``None`` when no line is to blame, e.g. a wrong
     result type); ``in_preamble`` is true when the failing line is in
     ``df_table_preamble`` rather than the snippet.

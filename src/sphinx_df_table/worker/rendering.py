@@ -1,0 +1,40 @@
+"""The worker's last step: the snippet's result, checked and rendered.
+
+One dispatcher in front of the two renderers, so that neither imports the
+other: :mod:`sphinx_df_table.worker.frame_cells` (tables) and
+:mod:`sphinx_df_table.worker.chart_drawing` (charts, which reuse the table
+cells for their labels).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..messages import TableData
+from .chart_drawing import render_chart
+from .frame_cells import ResultTypeError, TableOptions, as_frame, frame_to_table, is_styler
+
+
+def render_result(namespace: dict[str, Any], name: str, render: dict[str, Any]) -> TableData:
+    """The worker's entry point: the snippet's result, checked and rendered.
+
+    ``namespace`` is the snippet's namespace and ``name`` its result variable.
+    ``render`` holds what the directive asked for:
+
+    * ``"table"``: :class:`TableOptions` fields (formats, index, max rows, ...).
+    * ``"chart"``: a chart spec (a ``df-chart``), drawn by
+      :mod:`sphinx_df_table.worker.chart_drawing`.
+    * ``"csv"``: also attach the raw values as CSV text (for a download link).
+    """
+    if "chart" in render:
+        return render_chart(namespace, name, render["chart"])
+    if name not in namespace:
+        raise ResultTypeError(f"the snippet did not define '{name}'")
+    result = as_frame(namespace[name], name)
+    table = frame_to_table(result, TableOptions.from_spec(render.get("table", {})), name)
+    if render.get("csv"):
+        # Raw values, not display text: what a reader downloading the data wants.
+        # The index too, when the table shows it (a groupby result's keys).
+        frame = result.data if is_styler(result) else result
+        table.attachments["csv"] = frame.to_csv(index=table.index_columns > 0)
+    return table

@@ -1,0 +1,1 @@
+"""The ``df-table`` and ``df-chart`` directives and what they share."""

@@ -1,0 +1,1 @@
+"""From table nodes to output: compact rows, HTML, LaTeX, interactive tables."""

@@ -1,0 +1,53 @@
+"""Everything that differs between the library versions sphinx-df-table supports.
+
+The rest of the package is written against one API; each function here hides
+one difference, with the versions it concerns, so that dropping an old version
+means deleting code here and nowhere else.
+
+This module imports neither Sphinx, docutils nor pandas at module level: the
+snippet worker imports it (for pandas) and must not load Sphinx, and the
+Sphinx process must not pay for pandas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The keyword arguments ``DataFrame.to_csv`` gives pandas' native formatters
+#: by default (``na_rep=""``, no float or date format, ``"."`` as decimal).
+CSV_FORMAT: dict[str, Any] = {
+    "na_rep": "",
+    "float_format": None,
+    "date_format": None,
+    "decimal": ".",
+    "quoting": None,
+}
+
+
+def csv_values(frame: Any) -> Any:
+    """The DataFrame of cell values exactly as ``frame.to_csv()`` writes them.
+
+    ``frame`` is a ``pandas.DataFrame``; the result has the same shape, with
+    each value formatted by pandas' own CSV formatter (objects left as they
+    are, for the caller to turn into text). pandas 2.2 and newer have
+    ``DataFrame._get_values_for_csv``; pandas 2.0 and 2.1 format through the
+    block manager, which is what their ``to_csv`` calls. Both are private
+    API: the ``to_csv`` oracle tests catch any change.
+    """
+    formatter = getattr(frame, "_get_values_for_csv", None)
+    if formatter is not None:  # pandas >= 2.2
+        return formatter(**CSV_FORMAT)
+    manager = frame._mgr.to_native_types(**CSV_FORMAT)  # pandas 2.0, 2.1
+    return type(frame)(manager)
+
+
+def csv_labels(index: Any) -> Any:
+    """The labels of a flat ``pandas.Index`` as ``to_csv`` writes them in the header.
+
+    Returns an array-like of the same length (see :func:`csv_values` for the
+    versions).
+    """
+    formatter = getattr(index, "_get_values_for_csv", None)
+    if formatter is not None:  # pandas >= 2.2
+        return formatter(**CSV_FORMAT)
+    return index._format_native_types(**CSV_FORMAT)  # pandas 2.0, 2.1

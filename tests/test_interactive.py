@@ -458,3 +458,5 @@ def test_parallel_build_writes_every_download(tmp_path: Path) -> None:
         assert (tmp_path / "out" / f"page{i}-1.csv").read_text(encoding="utf-8") == expected
         page = (tmp_path / "out" / f"page{i}.html").read_text(encoding="utf-8")
         assert "_static/df-table.js" in page
+    for name in ("df-table.js", "df-table.css", "df-table-base.css"):
+        assert (tmp_path / "out" / "_static" / name).is_file(), name

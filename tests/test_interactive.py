@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup, Tag
 from sphinx.testing.util import SphinxTestApp
 
 from sphinx_df_table.config import DfTableConfig
-from sphinx_df_table.output.html import STATIC_DIR
+from sphinx_df_table.output.assets import STATIC_DIR, shipped_files
 from sphinx_df_table.output.interactive import (
     download_render_spec,
     switch,
@@ -244,9 +244,14 @@ def test_script_and_stylesheet_only_on_pages_that_use_them(html: SphinxTestApp) 
     for page in ("plain.html", "genindex.html", "search.html"):
         assert js not in scripts(soup(html, page)), page
         assert css not in stylesheets(soup(html, page)), page
-    for name in ("df-table.js", "df-table.css"):
+    for name in ("df-table.js", "df-table.css", "df-table-base.css"):
         shipped = (Path(html.outdir) / "_static" / name).read_bytes()
         assert shipped == (STATIC_DIR / name).read_bytes()
+
+
+def test_the_user_configuration_is_left_alone(html: SphinxTestApp) -> None:
+    """The assets are copied, not added to ``html_static_path`` (issue #10)."""
+    assert html.config.html_static_path == []
 
 
 def test_the_table_needs_no_javascript(html: SphinxTestApp) -> None:
@@ -325,6 +330,10 @@ def test_links_resolve_in_other_html_builders(build: Build, builder: str) -> Non
             assert target.read_text(encoding="utf-8") == expected
             hrefs.append(str(a["href"]))
     assert len(hrefs) == 4
+    for name in ("df-table.js", "df-table.css", "df-table-base.css"):
+        assert (outdir / "_static" / name).read_bytes() == (STATIC_DIR / name).read_bytes()
+    linked = {"dirhtml": "../../_static/df-table.js", "singlehtml": "_static/df-table.js"}[builder]
+    assert linked in scripts(soup(app, pages[0]))
 
 
 @pytest.mark.parametrize("builder", ["text", "latex", "epub"])
@@ -339,9 +348,52 @@ def test_no_link_and_no_file_in_other_formats(build: Build, builder: str) -> Non
             text = path.read_text(encoding="utf-8")
             assert "Download CSV" not in text, path
             assert "df-table.js" not in text, path
+    # Only what the pages link is shipped: the base stylesheet to EPUB pages
+    # (which have no script), nothing to the other formats.
+    shipped = sorted(p.name for p in outdir.rglob("df-table*"))
+    assert shipped == (["df-table-base.css"] if builder == "epub" else [])
+    if builder == "epub":
+        page = (outdir / "sub" / "page.xhtml").read_text(encoding="utf-8")
+        assert "_static/df-table-base.css" in page
+        assert "df-table.css" not in page
     # The tables themselves are all there.
     if builder == "text":
         assert (outdir / "sub" / "page.txt").read_text(encoding="utf-8").count("bert-large") == 3
+
+
+def test_shipped_files_by_builder() -> None:
+    """Each HTML-format builder gets the files its pages may link; the others none."""
+    from sphinx.builders.epub3 import Epub3Builder
+    from sphinx.builders.html import StandaloneHTMLBuilder
+    from sphinx.builders.latex import LaTeXBuilder
+    from sphinx.builders.singlehtml import SingleFileHTMLBuilder
+    from sphinx.builders.text import TextBuilder
+    from sphinxcontrib.serializinghtml import JSONHTMLBuilder
+
+    everything = ["df-table-base.css", "df-table.css", "df-table.js"]
+
+    def files(cls: type) -> list[str]:
+        builder = cls.__new__(cls)  # the format and the class are all that count
+        return shipped_files(builder)
+
+    assert files(StandaloneHTMLBuilder) == files(SingleFileHTMLBuilder) == everything
+    assert files(Epub3Builder) == files(JSONHTMLBuilder) == ["df-table-base.css"]
+    assert files(LaTeXBuilder) == files(TextBuilder) == []
+    assert all((STATIC_DIR / name).is_file() for name in everything)
+
+
+def test_an_unchanged_rebuild_sees_no_configuration_change(tmp_path: Path) -> None:
+    """Rebuilding the same project into the same output reads and writes nothing (issue #10)."""
+    src = write_project(tmp_path / "src", project_files(), conf=CONF)
+    out = tmp_path / "out"
+    first = run_sphinx_build(src, out, "-b", "html")
+    assert first.returncode == 0, first.stderr
+    assert "configuration has changed" not in first.stdout
+    second = run_sphinx_build(src, out, "-b", "html")
+    assert second.returncode == 0, second.stderr
+    assert "configuration has changed" not in second.stdout, second.stdout
+    assert "0 added, 0 changed, 0 removed" in second.stdout, second.stdout
+    assert (out / "_static" / "df-table.js").is_file()
 
 
 # -- site-wide settings, the cache, -j ------------------------------------------
@@ -406,3 +458,5 @@ def test_parallel_build_writes_every_download(tmp_path: Path) -> None:
         assert (tmp_path / "out" / f"page{i}-1.csv").read_text(encoding="utf-8") == expected
         page = (tmp_path / "out" / f"page{i}.html").read_text(encoding="utf-8")
         assert "_static/df-table.js" in page
+    for name in ("df-table.js", "df-table.css", "df-table-base.css"):
+        assert (tmp_path / "out" / "_static" / name).is_file(), name

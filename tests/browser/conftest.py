@@ -70,14 +70,14 @@ def theme_site(theme: str) -> dict[str, str]:
          :interactive:
          :download:
          :name: {name}
+         :formats: Cost: ${{:,.3f}}
 
          rng = np.random.default_rng({seed})
          n = 60
          df = pd.DataFrame({{"Model": [f"model-{{i:02d}}" for i in range(n)]}})
          df["Instance"] = rng.choice(["trn1.2xlarge", "trn1.32xlarge", "inf2.xlarge"], n)
          df["Throughput"] = (10 ** rng.uniform(0, 4.7, n)).round(2)
-         cost = 1.0e6 / df["Throughput"] * 9.46 / 3.6e3
-         df["Cost"] = cost.map("${{:,.3f}}".format)
+         df["Cost"] = 1.0e6 / df["Throughput"] * 9.46 / 3.6e3
          for k in range(16):
              df[f"Metric {{k}}"] = rng.integers(0, 10_000, n)
          df.loc[df.index % 7 == 3, "Metric 0"] = None

@@ -60,7 +60,7 @@ def indicator(table: Any, label: str) -> str:
 
 
 def wrapper(table: Any) -> Any:
-    """The toolbar, header copy and scroll box the script put around ``table``."""
+    """What the script put around ``table``: toolbar, header copy and the container."""
     return table.locator("xpath=ancestor::div[contains(@class, 'df-table-wrap')][1]")
 
 
@@ -70,7 +70,7 @@ def sticky_state(table: Any) -> dict[str, Any]:
         """table => {
             const wrap = table.closest(".df-table-wrap");
             const box = wrap.querySelector(".df-table-sticky");
-            const scroll = wrap.querySelector(".df-table-scroll");
+            const scroll = table.closest(".df-table-container");
             const copy = box.querySelector("thead tr:last-child");
             const real = table.tHead.rows[table.tHead.rows.length - 1];
             const edges = row => [...row.cells].map(c => {
@@ -91,6 +91,27 @@ def sticky_state(table: Any) -> dict[str, Any]:
                 visibleAtCentre: centre !== null && box.contains(centre),
                 copyText: [...copy.cells].map(c => c.textContent.trim()),
             };
+        }"""
+    )
+
+
+def scroll_box(table: Any) -> Any:
+    """The scroll region of ``table``: the ``div.df-table-container`` around it."""
+    return table.locator("xpath=ancestor::div[contains(@class, 'df-table-container')][1]")
+
+
+def scroll_boxes(table: Any) -> int:
+    """How many boxes between ``table`` and the page scroll sideways (one: the container)."""
+    return table.evaluate(
+        """table => {
+            let count = 0;
+            for (let node = table.parentElement; node; node = node.parentElement) {
+                const overflow = getComputedStyle(node).overflowX;
+                if (["auto", "scroll"].includes(overflow) && node.scrollWidth > node.clientWidth) {
+                    count++;
+                }
+            }
+            return count;
         }"""
     )
 

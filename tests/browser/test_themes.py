@@ -21,6 +21,8 @@ from .dom import (
     column,
     header_cell,
     parse_number,
+    scroll_box,
+    scroll_boxes,
     scroll_page_to,
     settle,
     shown_rows,
@@ -94,11 +96,16 @@ def test_sticky_header_below_the_theme_bar(
     theme, width, bar = layout
     page = open_page(sites, new_page, theme, width)
     table = page.locator(TABLES).nth(0)
-    scroll_box = wrapper(table).locator(".df-table-scroll")
+    box = scroll_box(table)
 
-    # The wide table scrolls inside its box; the page does not scroll sideways.
-    overflow = scroll_box.evaluate("box => box.scrollWidth - box.clientWidth")
+    # The wide table scrolls inside its container, the only box that scrolls
+    # sideways (not the theme's wrapper, not a second one of the script's);
+    # the page does not scroll sideways.
+    overflow = box.evaluate("box => box.scrollWidth - box.clientWidth")
     assert overflow > 100
+    assert scroll_boxes(table) == 1
+    assert box.get_attribute("role") == "region"
+    assert box.get_attribute("tabindex") == "0"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert table.evaluate("t => getComputedStyle(t).display") == "table"
 
@@ -120,7 +127,7 @@ def test_sticky_header_below_the_theme_bar(
     assert state["visibleAtCentre"], "the header copy is covered"
     assert_columns_line_up(state)
 
-    scroll_box.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    box.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
     settle(page)
     state = sticky_state(table)
     assert state["scrollLeft"] > 0
@@ -140,22 +147,16 @@ def test_plain_wide_table_scrolls_in_its_container(
     (in a tab) instead of widening the page; numbers stay right-aligned cells."""
     page = new_page(width=1000, height=700)
     page.goto(sites[theme].page("plain.html"))
-    state = page.evaluate(
-        """() => {
-            const table = document.querySelector('table#plain');
+    table = page.locator("table#plain")
+    state = table.evaluate(
+        """table => {
             const box = table.closest('div.df-table-container');
             const cell = table.querySelector('tbody td.align-right');
             const style = getComputedStyle(cell);
-            // The container, or a scroller a theme puts inside it (pydata's).
-            let scroller = table.parentElement;
-            while (scroller !== box && scroller.scrollWidth <= scroller.clientWidth) {
-                scroller = scroller.parentElement;
-            }
             return {
                 pageWidth: document.documentElement.scrollWidth,
                 viewport: window.innerWidth,
-                boxScrolls: scroller.scrollWidth > scroller.clientWidth
-                    && ['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX),
+                boxScrolls: box.scrollWidth > box.clientWidth,
                 boxOverflow: getComputedStyle(box).overflowX,
                 inTab: box.closest('.sd-tab-content') !== null,
                 float: style.float,
@@ -166,5 +167,8 @@ def test_plain_wide_table_scrolls_in_its_container(
     )
     assert state["inTab"] and state["boxOverflow"] == "auto"
     assert state["boxScrolls"], state
+    # The container is the only box that scrolls, also where the theme puts a
+    # scrolling wrapper of its own around tables (furo, pydata-sphinx-theme).
+    assert scroll_boxes(table) == 1
     assert state["pageWidth"] <= state["viewport"], state
     assert (state["float"], state["align"], state["display"]) == ("none", "right", "table-cell")

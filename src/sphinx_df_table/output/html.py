@@ -1,4 +1,4 @@
-"""The HTML side: compact table rows, the scroll container, the base stylesheet.
+"""The HTML side: compact table rows and the scroll container.
 
 Compact rows (:class:`~sphinx_df_table.output.compact_rows.df_rows`) are written with the markup
 docutils' and Sphinx's HTML translators write for ordinary rows
@@ -8,12 +8,14 @@ table; it is produced with one string join instead of a visit per node.
 
 Every df-table is put in a ``div.df-table-container`` that scrolls sideways,
 so a 17-column benchmark table does not widen the page (or a tab-set); the
-small stylesheet that does it is linked only from pages with a df-table.
+small stylesheet that does it (``static/df-table-base.css``, shipped by
+:mod:`~sphinx_df_table.output.assets`) is linked only from pages with a
+df-table. The script of interactive tables makes this container the table's
+scroll region.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
@@ -85,12 +87,11 @@ def depart_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
     """Never reached: the visitor writes everything and skips the children."""
 
 
-STATIC_DIR = Path(__file__).parents[1] / "static"
-BASE_CSS = "df-table-base.css"
 CONTAINER_CLASS = "df-table-container"
 
 
-def _is_df_table(node: nodes.Node) -> bool:
+def is_df_table(node: nodes.Node) -> bool:
+    """Whether ``node`` is a table made by ``df-table`` (it has the class ``df-table``)."""
     return isinstance(node, nodes.table) and "df-table" in node["classes"]
 
 
@@ -101,7 +102,7 @@ class ScrollContainer(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs: Any) -> None:
-        for table in list(self.document.findall(_is_df_table)):
+        for table in list(self.document.findall(is_df_table)):
             parent = table.parent
             if isinstance(parent, nodes.container) and CONTAINER_CLASS in parent["classes"]:
                 continue
@@ -110,27 +111,10 @@ class ScrollContainer(SphinxPostTransform):
             container += table
 
 
-def add_base_css(
-    app: Sphinx,
-    pagename: str,
-    templatename: str,
-    context: dict[str, Any],
-    doctree: nodes.document | None,
-) -> None:
-    """Link the base stylesheet from pages that have a df-table (and only those)."""
-    if doctree is not None and next(doctree.findall(_is_df_table), None) is not None:
-        app.add_css_file(BASE_CSS)
-
-
-def add_static_dir(app: Sphinx) -> None:
-    """Ship the stylesheets with HTML output (copied, linked only where used)."""
-    if app.builder.format == "html" and str(STATIC_DIR) not in app.config.html_static_path:
-        app.config.html_static_path.append(str(STATIC_DIR))
-
-
 def setup_html(app: Sphinx) -> None:
-    """Register the compact-rows visitor, the container and the stylesheet."""
+    """Register the compact-rows visitor, the container, and the assets (:mod:`.assets`)."""
+    from .assets import setup_assets  # assets imports this module
+
     app.add_node(df_rows, html=(visit_df_rows_html, depart_df_rows_html))
     app.add_post_transform(ScrollContainer)
-    app.connect("builder-inited", add_static_dir)
-    app.connect("html-page-context", add_base_css)
+    setup_assets(app)

@@ -14,7 +14,8 @@ ordinary docutils table:
   ``DataFrame.to_csv``). Web HTML builders write the file next to the page and
   show a link; every other builder drops the node.
 
-The script and stylesheet are added only to the pages that need them.
+The script and stylesheet are shipped and linked by
+:mod:`~sphinx_df_table.output.assets`, only on the pages that need them.
 """
 
 from __future__ import annotations
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
     from ..directives.snippet import Converter
     from ..messages import TableData
 
-JS_FILE = "df-table.js"
-CSS_FILE = "df-table.css"
 #: The class that tells the script to enhance a table.
 INTERACTIVE_CLASS = "df-table-interactive"
 
@@ -185,35 +184,8 @@ def depart_download_html(self: HTML5Translator, node: df_table_download) -> None
     """Never reached: the visitor writes the link and skips the node."""
 
 
-def _is_interactive(node: nodes.Node) -> bool:
-    return isinstance(node, nodes.table) and INTERACTIVE_CLASS in node["classes"]
-
-
-def page_context(
-    app: Sphinx,
-    pagename: str,
-    templatename: str,
-    context: dict[str, Any],
-    doctree: nodes.document | None,
-) -> None:
-    """On a page with interactive tables or downloads: add the assets, write the CSVs.
-
-    ``add_js_file``/``add_css_file`` during ``html-page-context`` affect this
-    page only (the builder resets its lists for the next page). The CSV files
-    are written here, at write time, so they land in the output of exactly the
-    pages that are written (also in ``-j`` writer processes).
-    """
-    builder = app.builder
-    if doctree is None or not isinstance(builder, StandaloneHTMLBuilder):
-        return
-    if not writes_downloads(builder):
-        return
-    downloads = list(doctree.findall(df_table_download))
-    interactive = next(doctree.findall(_is_interactive), None) is not None
-    if downloads or interactive:
-        app.add_css_file(CSS_FILE)
-    if interactive:
-        app.add_js_file(JS_FILE, loading_method="defer")
+def write_downloads(builder: StandaloneHTMLBuilder, downloads: list[df_table_download]) -> None:
+    """Write the CSV file of each node in ``downloads`` (see :func:`download_path`)."""
     for node in downloads:
         path = download_path(builder, node)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -221,10 +193,10 @@ def page_context(
 
 
 def setup_interactive(app: Sphinx) -> None:
-    """Register the download node, its HTML link, the assets and the file writing.
+    """Register the download node, its HTML link and the removal of unused ones.
 
-    The static folder itself is shipped by :func:`~sphinx_df_table.output.html.add_static_dir`.
+    The assets, and the writing of the CSV files while each page is written,
+    are :func:`~sphinx_df_table.output.assets.setup_assets`'s.
     """
     app.add_node(df_table_download, html=(visit_download_html, depart_download_html))
     app.add_post_transform(DropDownloads)
-    app.connect("html-page-context", page_context)

@@ -3,52 +3,109 @@
  * Enhances every <table class="df-table-interactive"> on the page:
  *
  * - a filter box: body rows that do not contain every word typed are hidden;
- * - a sort button in each column header: numbers sort as numbers (also when
- *   shown as "$1,234.500" or "12 %"), text in natural order, empty cells last;
- *   a second click reverses; the header cell carries aria-sort;
- * - a scrolling wrapper for wide tables, and a header that stays in view while
- *   the page scrolls.
+ * - a sort button in each column header. Sorting uses the facts the HTML
+ *   writer puts on the cells, never the text shown: a cell with `data-sort`
+ *   sorts by `parseFloat` of it (numbers, dates as epoch seconds, booleans;
+ *   `Infinity`/`-Infinity` too), an empty `data-sort` is a missing value; a
+ *   cell without it sorts as text, by `Intl.Collator` (the reader's locale,
+ *   numbers inside the text in numeric order). Missing values and empty text
+ *   cells come last in both directions; equal keys keep the table's original
+ *   order. A second click reverses; the header cell carries aria-sort;
+ * - the `div.df-table-container` that the extension puts around every
+ *   df-table becomes the table's scroll region (a labelled region, a tab stop
+ *   while it scrolls), and a header stays in view while the page scrolls.
  *
  * Sticky header: `position: sticky` on a header inside a horizontally
- * scrolling (`overflow-x: auto`) wrapper sticks to that wrapper, not to the
- * page, so it would never stick while the page scrolls. Instead, a copy of the
- * header (aria-hidden; its buttons forward clicks) is shown with
+ * scrolling (`overflow-x: auto`) container sticks to that container, not to
+ * the page, so it would never stick while the page scrolls. Instead, a copy of
+ * the header (aria-hidden; its buttons forward clicks) is shown with
  * `position: fixed` at the top of the window while the real header is above
- * it and the table is still in view. It is placed over the wrapper, takes the
- * column widths of the real table and follows its horizontal scroll. Its top
- * is below any fixed or sticky bar of the theme found at the top of the window,
- * or the CSS length `--df-table-sticky-top` when that is set.
+ * it and the table is still in view. It is placed over the container, takes
+ * the column widths of the real table and follows its horizontal scroll. Its
+ * top is below any fixed or sticky bar of the theme found at the top of the
+ * window, or the CSS length `--df-table-sticky-top` when that is set.
  *
  * Everything works on the DOM rows whether or not the table is visible, so a
  * table in a hidden tab (sphinx-design tab-sets) sorts and filters like any
  * other; each table keeps its own state. Without this script the table is an
  * ordinary table.
+ *
+ * The functions that need no page (sort keys and their order, the cell grid,
+ * filter matching) are also exported when the file is loaded as a CommonJS
+ * module, which is how tests/js/ runs them under Node without a browser.
  */
 (function () {
   "use strict";
 
-  var READY = "dfTableReady";
-  var tables = [];
   var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
-  var NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i;
-  var INFINITY = /^([-+]?)inf(?:inity)?$/i;
 
-  /* "$1,234.500" -> 1234.5, "(12)" -> -12, "-inf" -> -Infinity; "" -> null
-     (missing); anything else -> NaN. */
-  function parseNumber(text) {
-    var s = text.replace(/[\s\u00a0\u202f,]/g, "");
-    if (s === "") {
-      return null;
+  /* Kinds of sort key, in ascending order: numbers before text (a column
+     mixing both, e.g. an index whose values are not all numbers), and missing
+     values after both in either direction. */
+  var NUMBER = 0;
+  var TEXT = 1;
+  var MISSING = 2;
+
+  /* The sort key of a body cell from its `data-sort` attribute (`fact`: null
+     when the cell has none) and its whitespace-collapsed text. */
+  function sortKey(fact, text) {
+    if (fact === null || fact === undefined) {
+      return text === "" ? { kind: MISSING, value: null } : { kind: TEXT, value: text };
     }
-    s = s.replace(/^\((.*)\)$/, "-$1").replace(/\u2212/g, "-").replace(/[$\u20ac\u00a3\u00a5\u20b9%]/g, "");
-    var inf = INFINITY.exec(s);
-    if (inf) {
-      return inf[1] === "-" ? -Infinity : Infinity;
-    }
-    return NUMBER.test(s) ? parseFloat(s) : NaN;
+    var value = parseFloat(fact);
+    return isNaN(value) ? { kind: MISSING, value: null } : { kind: NUMBER, value: value };
   }
 
-  /* The cells of some rows as a grid: grid[r][c] is the cell covering (r, c). */
+  /* Order of two sort keys: negative when `a` goes first. Missing values go
+     last whatever the direction; 0 for keys that are equal (so are two
+     missing values). */
+  function compareKeys(a, b, ascending) {
+    if ((a.kind === MISSING) !== (b.kind === MISSING)) {
+      return a.kind === MISSING ? 1 : -1;
+    }
+    var order = a.kind - b.kind;
+    if (order === 0 && a.kind === NUMBER) {
+      // Not a subtraction: Infinity - Infinity is NaN.
+      order = a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+    } else if (order === 0 && a.kind === TEXT) {
+      order = collator.compare(a.value, b.value);
+    }
+    return ascending ? order : -order;
+  }
+
+  /* The positions of `keys` in sorted order; equal keys keep their order. */
+  function sortOrder(keys, ascending) {
+    var positions = keys.map(function (key, index) {
+      return index;
+    });
+    positions.sort(function (i, j) {
+      return compareKeys(keys[i], keys[j], ascending) || i - j;
+    });
+    return positions;
+  }
+
+  /* The words of a filter query, in lower case ("" has none). */
+  function queryWords(query) {
+    return query.toLowerCase().split(/\s+/).filter(Boolean);
+  }
+
+  /* The text a filter searches in a row: its cells' texts, in lower case. */
+  function searchText(texts) {
+    return texts.join("\n").toLowerCase();
+  }
+
+  /* Whether a row (its searchText) contains every word of `words` (from
+     queryWords), each anywhere in it. */
+  function matches(search, words) {
+    return words.every(function (word) {
+      return search.indexOf(word) !== -1;
+    });
+  }
+
+  /* The cells of some rows as a grid: grid[r][c] is the cell covering row r,
+     column c (undefined where a row is short). `rows` are table rows, or any
+     objects with `cells` that have `rowSpan` and `colSpan`; a row span is cut
+     at the last row. */
   function cellGrid(rows) {
     var grid = [];
     var r, c, i, dr, dc;
@@ -74,6 +131,23 @@
     }
     return grid;
   }
+
+  if (typeof window === "undefined" && typeof module === "object" && module.exports) {
+    // Loaded by Node (tests/js/): the functions above, and nothing that needs a page.
+    module.exports = {
+      sortKey: sortKey,
+      compareKeys: compareKeys,
+      sortOrder: sortOrder,
+      queryWords: queryWords,
+      searchText: searchText,
+      matches: matches,
+      cellGrid: cellGrid,
+    };
+    return;
+  }
+
+  var READY = "dfTableReady";
+  var tables = [];
 
   /* Give each row its own copy of cells merged across rows (an index shown
      with merged cells), so that rows can be sorted and hidden one by one. */
@@ -155,7 +229,9 @@
     state.headers[column] = cell;
   }
 
-  /* Rows as data, once the merged cells are split (on first use). */
+  /* Rows as data, once the merged cells are split (on first use): for each
+     body row its cells by column (from the grid), their texts and its
+     searchText. */
   function rowData(state) {
     if (state.rows) {
       return state.rows;
@@ -168,45 +244,20 @@
       var texts = grid[index].map(function (cell) {
         return cell ? cell.textContent.replace(/\s+/g, " ").trim() : "";
       });
-      return { row: row, index: index, texts: texts, search: texts.join("\n").toLowerCase() };
+      return { row: row, cells: grid[index], texts: texts, search: searchText(texts) };
     });
-    state.numeric = {};
     return state.rows;
-  }
-
-  function isNumeric(state, column) {
-    if (!(column in state.numeric)) {
-      var any = false;
-      state.numeric[column] = state.rows.every(function (item) {
-        var value = parseNumber(item.texts[column] || "");
-        any = any || value !== null;
-        return value === null || !isNaN(value);
-      }) && any;
-    }
-    return state.numeric[column];
   }
 
   function sortBy(state, column, ascending) {
     var rows = rowData(state);
-    var numeric = isNumeric(state, column);
-    var direction = ascending ? 1 : -1;
-    var keyed = rows.map(function (item) {
-      var text = item.texts[column] || "";
-      return { item: item, missing: text === "", key: numeric ? parseNumber(text) : text };
-    });
-    keyed.sort(function (a, b) {
-      if (a.missing !== b.missing) {
-        return a.missing ? 1 : -1; // empty cells last, in both directions
-      }
-      var order = 0;
-      if (!a.missing) {
-        order = numeric ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : collator.compare(a.key, b.key);
-      }
-      return order * direction || a.item.index - b.item.index;
+    var keys = rows.map(function (item) {
+      var cell = item.cells[column];
+      return sortKey(cell ? cell.getAttribute("data-sort") : null, item.texts[column] || "");
     });
     var fragment = document.createDocumentFragment();
-    keyed.forEach(function (entry) {
-      fragment.appendChild(entry.item.row);
+    sortOrder(keys, ascending).forEach(function (position) {
+      fragment.appendChild(rows[position].row);
     });
     state.table.tBodies[0].appendChild(fragment);
     state.sortColumn = column;
@@ -223,13 +274,10 @@
   }
 
   function filter(state, query) {
-    var rows = rowData(state);
-    var words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    var words = queryWords(query);
     var shown = 0;
-    rows.forEach(function (item) {
-      var match = words.every(function (word) {
-        return item.search.indexOf(word) !== -1;
-      });
+    rowData(state).forEach(function (item) {
+      var match = matches(item.search, words);
       item.row.hidden = !match;
       if (match) {
         shown++;
@@ -335,12 +383,12 @@
       colgroup.appendChild(col);
     });
     var tableRect = state.table.getBoundingClientRect();
-    var boxRect = state.scroll.getBoundingClientRect();
+    var boxRect = state.container.getBoundingClientRect();
     state.floatTable.style.width = tableRect.width + "px";
     // Where the table starts in the scrolled content (a centred table does not start at 0).
     state.floatTable.style.marginLeft =
-      tableRect.left - boxRect.left - state.scroll.clientLeft + state.scroll.scrollLeft + "px";
-    state.floatBox.style.background = backgroundOf(state.scroll);
+      tableRect.left - boxRect.left - state.container.clientLeft + state.container.scrollLeft + "px";
+    state.floatBox.style.background = backgroundOf(state.container);
     state.widthsStale = false;
   }
 
@@ -393,7 +441,7 @@
 
   function placeFloat(state) {
     var head = state.table.tHead;
-    var box = state.scroll.getBoundingClientRect();
+    var box = state.container.getBoundingClientRect();
     if (!head || box.width === 0 || box.height === 0) {
       hideFloat(state); // no header, or not displayed (a hidden tab)
       return;
@@ -417,9 +465,9 @@
       syncWidths(state);
     }
     float.style.top = top + "px";
-    float.style.left = box.left + state.scroll.clientLeft + "px";
-    float.style.width = state.scroll.clientWidth + "px";
-    float.scrollLeft = state.scroll.scrollLeft;
+    float.style.left = box.left + state.container.clientLeft + "px";
+    float.style.width = state.container.clientWidth + "px";
+    float.scrollLeft = state.container.scrollLeft;
   }
 
   var topCache = {};
@@ -438,14 +486,14 @@
     pending = false;
     topCache = {};
     tables.forEach(function (state) {
-      var scrollable = state.scroll.scrollWidth > state.scroll.clientWidth;
-      if (scrollable !== (state.scroll.getAttribute("tabindex") === "0")) {
+      var scrollable = state.container.scrollWidth > state.container.clientWidth;
+      if (scrollable !== (state.container.getAttribute("tabindex") === "0")) {
         // A scrolling region must be reachable by keyboard; one that does not
         // scroll should not be an extra tab stop.
         if (scrollable) {
-          state.scroll.setAttribute("tabindex", "0");
+          state.container.setAttribute("tabindex", "0");
         } else {
-          state.scroll.removeAttribute("tabindex");
+          state.container.removeAttribute("tabindex");
         }
       }
       placeFloat(state);
@@ -466,7 +514,7 @@
       return;
     }
     table.dataset[READY] = "true";
-    var state = { table: table, headers: [], rows: null, numeric: {}, sortColumn: -1, ascending: true };
+    var state = { table: table, headers: [], rows: null, sortColumn: -1, ascending: true };
     var body = table.tBodies[0];
     state.striped = body ? body.querySelector("tr.row-odd, tr.row-even") !== null : false;
 
@@ -484,10 +532,14 @@
     toolbar.appendChild(label);
     toolbar.appendChild(state.count);
 
-    state.scroll = create("div", "df-table-scroll");
-    state.scroll.setAttribute("role", "region");
+    // The extension puts every df-table in this container, which scrolls
+    // sideways (df-table-base.css); a theme may put its own wrapper between
+    // the two (furo, pydata-sphinx-theme), which that stylesheet keeps from
+    // being a second scroll box.
+    state.container = table.closest("div.df-table-container");
+    state.container.setAttribute("role", "region");
     var caption = table.caption ? table.caption.textContent.replace(/\s+/g, " ").trim() : "";
-    state.scroll.setAttribute("aria-label", caption || "Table " + number);
+    state.container.setAttribute("aria-label", caption || "Table " + number);
 
     state.floatBox = create("div", "df-table-sticky");
     state.floatBox.setAttribute("aria-hidden", "true");
@@ -498,13 +550,12 @@
     state.floatTable.classList.add("df-table-sticky-table");
     state.floatBox.appendChild(state.floatTable);
 
-    table.parentNode.insertBefore(wrap, table);
+    state.container.parentNode.insertBefore(wrap, state.container);
     if (body) {
       wrap.appendChild(toolbar);
     }
     wrap.appendChild(state.floatBox);
-    wrap.appendChild(state.scroll);
-    state.scroll.appendChild(table);
+    wrap.appendChild(state.container);
 
     if (table.tHead && body) {
       var headRows = Array.prototype.slice.call(table.tHead.rows);
@@ -531,7 +582,7 @@
         }
       }
     });
-    state.scroll.addEventListener("scroll", schedule, { passive: true });
+    state.container.addEventListener("scroll", schedule, { passive: true });
     if (window.ResizeObserver) {
       // Also fires when a hidden tab is shown.
       new ResizeObserver(function () {
@@ -554,7 +605,7 @@
     schedule();
   }
 
-  window.dfTable = { parseNumber: parseNumber, tables: tables, update: update };
+  window.dfTable = { tables: tables, update: update };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);

@@ -48,7 +48,7 @@ def test_groupby_result_has_index_stubs_with_merged_outer_labels() -> None:
     ]
     # "bert" spans 2 body rows, "t5" 3 (grid rows: 1 header row first).
     assert data.spans == [[1, 0, 1, 0], [3, 0, 2, 0]]
-    assert data.align == ["", "", "right"]
+    assert [facts.align for facts in data.columns] == ["", "", "right"]
 
 
 def test_multiindex_columns_and_index_corner() -> None:

@@ -97,11 +97,6 @@ def column_widths(n_columns: int, widths: Sequence[int] | str | None) -> list[in
     return [100 // n_columns] * n_columns
 
 
-#: Alignment -> the cell class that Sphinx's basic theme (and themes built on
-#: it) styles: ``.align-right { text-align: right }``.
-ALIGN_CLASSES = {"left": "align-left", "right": "align-right", "center": "align-center"}
-
-
 def _split_spans(
     spans: list[list[int]], n_header: int
 ) -> tuple[dict[tuple[int, int], tuple[int, int]], dict[tuple[int, int], int]]:
@@ -145,7 +140,18 @@ def build_table(
     as ``csv-table`` counted rows of the CSV text that pandas wrote: existing
     pages with ``:header-rows: 1`` get their labels as the one header row.
     ``stub_columns`` defaults to the index columns; ``align`` (one of
-    ``left``/``right``/``center``/``""`` per column) to numbers on the right.
+    ``left``/``right``/``center``/``""`` per column) to the worker's column
+    facts (numbers on the right).
+
+    Each ``colspec`` carries its column's facts for the writers: ``df_kind``
+    and ``df_align``. Alignment and sort keys apply to data cells only: label
+    rows that ``:header-rows:`` moves into the body are laid out as text, and
+    data rows it moves into the head are header cells. The body is one
+    :class:`~sphinx_df_table.output.compact_rows.df_rows` node, then a "... N
+    more rows" row when rows were left out.
+
+    Returns the table and the system messages of cells whose markup had
+    problems. Raises :class:`TableShapeError` when the options do not fit.
     """
     grid = [*data.header, *data.body]
     n_columns = data.n_columns
@@ -161,7 +167,8 @@ def build_table(
             f":stub-columns: {stub_columns} leaves no data columns "
             f"(the table has {n_columns} columns)"
         )
-    alignment = list(align) if align is not None else data.align or [""] * n_columns
+    default_alignment = [facts.align for facts in data.columns] or [""] * n_columns
+    alignment = list(align) if align is not None else default_alignment
     if len(alignment) != n_columns:
         raise TableShapeError(
             f":align-columns: has {len(alignment)} values but the table has {n_columns} columns"
@@ -173,14 +180,14 @@ def build_table(
         table["classes"].append("colwidths-given")
     tgroup = nodes.tgroup(cols=n_columns)
     table += tgroup
+    kinds = [facts.kind for facts in data.columns] or ["text"] * n_columns
     for index, width in enumerate(column_widths(n_columns, widths)):
-        colspec = nodes.colspec(colwidth=width)
+        colspec = nodes.colspec(colwidth=width, df_kind=kinds[index], df_align=alignment[index])
         if index < stub_columns:
             colspec["stub"] = True
         tgroup += colspec
     head_spans, body_spans = _split_spans(data.spans, n_header)
     covered_head = _covered(head_spans)
-    column_classes = [[ALIGN_CLASSES[a]] if a in ALIGN_CLASSES else [] for a in alignment]
 
     messages: list[nodes.system_message] = []
 
@@ -241,13 +248,18 @@ def build_table(
                 row_cells.append(None)
                 rich.append(make_entry(text, parsed))
         cells.append(row_cells)
+    # The body starts with the label rows :header-rows: moved there, if any;
+    # if it moved data rows into the head instead, their keys are not needed.
+    label_rows = max(len(data.header) - n_header, 0)
+    first_data_row = max(n_header - len(data.header), 0)
     tbody = nodes.tbody()
     tbody += make_rows_node(
         cells,
         rich,
         detached,
-        column_classes,
         rowspans=[[r, c, more] for (r, c), more in sorted(body_spans.items())],
+        label_rows=label_rows,
+        sort_keys=[None if keys is None else keys[first_data_row:] for keys in data.sort_keys],
     )
     if data.truncated:
         more = nodes.entry(morecols=n_columns - 1, classes=["df-table-more"])

@@ -13,12 +13,14 @@ only ever sees the resulting strings.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
-from ..messages import TableData
+from ..messages import ColumnFacts, ColumnKind, TableData
 
 #: Keyword arguments ``to_csv`` passes to pandas' formatters by default.
 _CSV_FORMAT: dict[str, Any] = {
@@ -71,6 +73,67 @@ def _header_rows(columns: pd.Index) -> list[list[str]]:
 
 def _is_numeric(dtype: Any) -> bool:
     return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
+
+
+def column_kind(dtype: Any) -> ColumnKind:
+    """The kind of a column (or index level) of ``dtype``, for sorting it.
+
+    Categories are ``"text"`` whatever their categories are (their order is
+    the categories' order, not the values'); complex numbers are ``"text"``
+    too: they have no order.
+    """
+    types = pd.api.types
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "text"
+    if types.is_bool_dtype(dtype):
+        return "bool"
+    if types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if types.is_timedelta64_dtype(dtype):
+        return "timedelta"
+    if types.is_numeric_dtype(dtype) and not types.is_complex_dtype(dtype):
+        return "number"
+    return "text"
+
+
+def column_facts(dtype: Any) -> ColumnFacts:
+    """A data column's kind and default alignment: numbers (complex ones too) right."""
+    return ColumnFacts(kind=column_kind(dtype), align="right" if _is_numeric(dtype) else "")
+
+
+#: ``repr`` of the floats that the browser's ``parseFloat`` would not read back.
+_SPECIAL_KEYS = {"nan": "", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def sort_keys(values: pd.Series | pd.Index, kind: ColumnKind) -> list[str] | None:
+    """Sort keys of raw ``values`` (one per value, in order); ``None`` for ``"text"``.
+
+    A key is what ``parseFloat`` reads as the value's position: numbers as the
+    ``repr`` of their ``float``, datetimes as seconds since the epoch (UTC;
+    naive ones taken as UTC), timedeltas as seconds, booleans as ``"0"``/``"1"``,
+    infinities as ``"Infinity"``/``"-Infinity"``. A missing value (NaN, NaT,
+    ``None``, ``pd.NA``) has the empty key. Keys come from the values, never
+    from their display text, so formats, ``:na-rep:`` and Styler display
+    functions do not change how a column sorts.
+    """
+    if kind == "text":
+        return None
+    series = pd.Series(values, copy=False)
+    if kind == "datetime" and getattr(series.dtype, "tz", None) is not None:
+        series = series.dt.tz_convert(None)  # to UTC, then naive
+    if kind in ("datetime", "timedelta"):
+        # In numpy, in the values' own unit: pandas' Timestamp arithmetic would
+        # go through nanoseconds, which overflow beyond the years 1677-2262.
+        ticks = series.to_numpy()
+        if kind == "datetime":
+            ticks = ticks - np.array(0, dtype=ticks.dtype)  # the epoch, in their unit
+        floats: list[float] = (ticks / np.timedelta64(1, "s")).tolist()
+    else:
+        floats = series.to_numpy(dtype=np.float64, na_value=np.nan).tolist()
+    if kind == "bool":
+        return ["" if math.isnan(value) else "1" if value else "0" for value in floats]
+    texts = map(repr, floats)
+    return [_SPECIAL_KEYS.get(text, text) for text in texts]
 
 
 @dataclass(frozen=True)
@@ -252,7 +315,8 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
                 for j, (full, last) in enumerate(labels)
             ]
     header = _header_rows(frame.columns)
-    numeric = [_is_numeric(dtype) for dtype in frame.dtypes]
+    facts = [column_facts(dtype) for dtype in frame.dtypes]
+    keys = [sort_keys(frame.iloc[:, j], facts[j].kind) for j in range(frame.shape[1])]
     n_header = len(header)
     show_index = (
         isinstance(frame.index, pd.MultiIndex) or any(n is not None for n in frame.index.names)
@@ -283,15 +347,19 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
             spans.append([n_header + start, level, length - 1, 0])
             index_texts[level][start + 1 : start + length] = [""] * (length - 1)
         columns = index_texts + columns
-        numeric = [False] * index_columns + numeric
+        # Index labels sort by their values too, but keep the theme's alignment.
+        levels = [frame.index.get_level_values(level) for level in range(index_columns)]
+        index_kinds = [column_kind(level.dtype) for level in levels]
+        facts = [ColumnFacts(kind=kind) for kind in index_kinds] + facts
+        keys = [sort_keys(lv, kind) for lv, kind in zip(levels, index_kinds, strict=True)] + keys
 
     return TableData(
         header=header,
         body=[list(row) for row in zip(*columns, strict=True)],
-        numeric=numeric,
         spans=spans,
         index_columns=index_columns,
-        align=["right" if flag else "" for flag in numeric],
+        columns=facts,
+        sort_keys=keys,
         truncated=truncated,
         caption=caption,
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 
+from sphinx_df_table.messages import ColumnFacts, TableData
 from sphinx_df_table.output.compact_rows import (
     COVERED,
     df_rows,
@@ -16,6 +17,7 @@ from sphinx_df_table.output.compact_rows import (
     make_rows_node,
     smartquotable,
 )
+from sphinx_df_table.output.table_nodes import build_table, plain_cell_parser
 
 from .conftest import warnings_of
 
@@ -213,3 +215,19 @@ def test_is_final() -> None:
 )
 def test_smartquotable(text: str, expected: bool) -> None:
     assert smartquotable(text) is expected
+
+
+def test_build_table_keeps_only_sort_keys_that_are_numbers() -> None:
+    data = TableData(
+        header=[["a", "b", "c", "d"]],
+        body=[["1", "x", "2", "3"], ["4", "y", "5", "6"]],
+        columns=[ColumnFacts("number", "right")] * 4,
+        # What only a tampered worker would send: markup, a key too few.
+        sort_keys=[["1.0", "-Infinity"], ['1"><script>', "2"], ["2.0"], ["", "6e+300"]],
+    )
+    table, _ = build_table(data, parse=plain_cell_parser(), header_rows=0)
+    (rows,) = table.findall(df_rows)
+    # The label row moved into the body has no key; the bad columns sort as text.
+    assert rows["label_rows"] == 1
+    assert rows["sort_keys"] == [["1.0", "-Infinity"], None, None, ["", "6e+300"]]
+    assert [spec["df_align"] for spec in table.findall(nodes.colspec)] == ["right"] * 4

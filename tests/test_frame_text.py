@@ -23,6 +23,7 @@ from sphinx_df_table.worker.frame_cells import (
     TableOptions,
     as_frame,
     frame_to_table,
+    sort_keys,
 )
 
 
@@ -274,3 +275,16 @@ def test_column_facts_and_sort_keys_cross_the_pipe() -> None:
     wire = loads_plain(pickle.dumps(data.to_plain()))
     assert TableData.from_plain(wire) == data
     assert data.sort_keys == [["3.0", "4.0"], ["1.5", ""], None, ["1577836800.0", ""]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=20))
+def test_float_keys_from_the_cell_text_equal_keys_from_the_values(values: list[float]) -> None:
+    """A float64 column's keys are taken from its to_csv text: the same as from its values."""
+    frame = pd.DataFrame({"x": np.array(values, dtype=np.float64)})
+    from_values = sort_keys(frame["x"], "number")
+    assert frame_to_table(frame).sort_keys == [from_values]
+    assert from_values == [
+        "" if np.isnan(v) else {np.inf: "Infinity", -np.inf: "-Infinity"}.get(v, repr(v))
+        for v in values
+    ]

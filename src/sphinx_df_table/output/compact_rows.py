@@ -59,7 +59,9 @@ class df_rows(nodes.General, nodes.Element):
     * ``label_rows``: how many leading rows are column labels that
       ``:header-rows:`` moved into the body; the rest are data rows.
     * ``sort_keys``: per column, the sort key of each *data* row (see
-      :func:`sphinx_df_table.worker.frame_cells.sort_keys`), or ``None``.
+      :func:`sphinx_df_table.worker.frame_cells.sort_keys`), or ``None``. Keys
+      hold only the characters of numbers and ``Infinity`` (``build_table``
+      checks), so writers need not escape them.
 
     Each column's facts are on the tgroup's ``colspec`` nodes: ``df_kind``
     (a :data:`~sphinx_df_table.messages.ColumnKind`) and ``df_align`` (the

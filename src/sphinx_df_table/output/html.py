@@ -64,8 +64,8 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
                 opener = _open_tag(tag, [*classes, *content["classes"]])
             if cell.morerows:  # a merged index cell
                 opener = f'{opener[:-1]} rowspan="{cell.morerows + 1}">'
-            if cell.sort_key is not None:
-                opener = f'{opener[:-1]} data-sort="{encode(cell.sort_key)}">'
+            if cell.sort_key is not None:  # build_table checked: number characters only
+                opener = f'{opener[:-1]} data-sort="{cell.sort_key}">'
             if not isinstance(content, str):  # a rich cell: visit its nodes
                 out.append(opener)
                 self.body.append("".join(out))

@@ -34,6 +34,21 @@ _MAYBE_MARKUP = re.compile(r"[*`_|\[\\:@]")
 _PEP_RFC = re.compile(r"\b(?:PEP|RFC)\b", re.IGNORECASE)
 
 
+#: A character that no sort key has (they are float reprs, ``Infinity``, ``""``).
+_NOT_IN_A_KEY = re.compile(r"[^-+.0-9eEInfity]")
+
+
+def _checked_sort_keys(keys: list[str] | None, n_rows: int) -> list[str] | None:
+    """``keys`` when they are one number text per body row, else ``None`` (sort as text).
+
+    The HTML writer puts keys in attributes unescaped, for speed; only a worker
+    that a snippet tampered with could send anything else.
+    """
+    if keys is None or len(keys) != n_rows or _NOT_IN_A_KEY.search("".join(keys)):
+        return None
+    return keys
+
+
 class TableShapeError(ValueError):
     """The options do not fit the table (too many header rows, widths, ...)."""
 
@@ -259,7 +274,10 @@ def build_table(
         detached,
         rowspans=[[r, c, more] for (r, c), more in sorted(body_spans.items())],
         label_rows=label_rows,
-        sort_keys=[None if keys is None else keys[first_data_row:] for keys in data.sort_keys],
+        sort_keys=[
+            None if checked is None else checked[first_data_row:]
+            for checked in (_checked_sort_keys(keys, len(data.body)) for keys in data.sort_keys)
+        ],
     )
     if data.truncated:
         more = nodes.entry(morecols=n_columns - 1, classes=["df-table-more"])

@@ -72,7 +72,11 @@ class df_rows(nodes.General, nodes.Element):
 
 
 def is_final(parsed: list[nodes.Node]) -> bool:
-    """Whether inline nodes are final: only formatting, text and resolved links."""
+    """Whether inline nodes are final: only formatting, text and resolved links.
+
+    ``parsed`` is what the inline parser made of one cell; ``True`` means no
+    transform or reference resolution will change it, so it may be detached.
+    """
     for root in parsed:
         for node in root.findall():
             if isinstance(node, nodes.reference):
@@ -88,6 +92,8 @@ def smartquotable(text: str) -> bool:
     return bool(_SMARTQUOTABLE.search(text))
 
 
+#: One compact cell: its text, ``None`` (the next attached entry), an index
+#: into ``detached``, or :data:`COVERED`.
 Cell = str | int | None
 #: A body cell covered by a merged cell above it (a repeated index label).
 COVERED = -1
@@ -253,11 +259,13 @@ class ExpandCompactRows(SphinxPostTransform):
     default_priority = 5
 
     def is_supported(self) -> bool:
+        """Whether the builder writes something other than HTML."""
         # Sphinx >= 8.1 knows the builder class on the environment; older ones
         # only through the application.
         builder = getattr(self.env, "_builder_cls", None) or self.app.builder
         return bool(builder.format != "html")
 
     def run(self, **kwargs: Any) -> None:
+        """Replace every :class:`df_rows` node of the document with its rows."""
         for node in list(self.document.findall(df_rows)):
             node.parent.replace(node, expand(node))

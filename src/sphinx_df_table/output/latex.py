@@ -84,6 +84,7 @@ class DfTableLatexColumns(SphinxPostTransform):
     formats = ("latex",)
 
     def run(self, **kwargs: Any) -> None:
+        """Insert a ``tabular_col_spec`` before each df-table that has none."""
         for table in list(self.document.findall(nodes.table)):
             if "df-table" not in table["classes"] or "colwidths-given" in table["classes"]:
                 continue

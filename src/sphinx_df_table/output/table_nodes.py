@@ -54,7 +54,7 @@ class TableShapeError(ValueError):
 
 
 def plain_cell_parser() -> CellParser:
-    """Cells as literal text: no markup is interpreted."""
+    """Cells as literal text: the parser returns ``None`` (no markup) for every cell."""
 
     def parse(text: str) -> None:
         return None
@@ -65,6 +65,8 @@ def plain_cell_parser() -> CellParser:
 def rst_cell_parser(document: nodes.document, lineno: int) -> CellParser:
     """Cells parsed with docutils' reST inline parser, in ``document``'s context.
 
+    The parser returns ``None`` for a cell without markup, else its inline
+    nodes and system messages (reported at ``lineno``, the directive's line).
     We drive docutils' :class:`Inliner` ourselves instead of calling
     ``state.inline_text``, because MyST's state parses inline *Markdown* there.
     """
@@ -102,7 +104,12 @@ def rst_cell_parser(document: nodes.document, lineno: int) -> CellParser:
 
 
 def column_widths(n_columns: int, widths: Sequence[int] | str | None) -> list[int]:
-    """docutils' rule: given widths must match the columns; else equal shares."""
+    """Relative column widths, docutils' rule: given widths must match the columns.
+
+    ``widths`` is a list of integers (one per column), ``"auto"`` or ``None``
+    (then every column gets an equal share of 100). Raises
+    :class:`TableShapeError` when a list has the wrong length.
+    """
     if isinstance(widths, list):
         if len(widths) != n_columns:
             raise TableShapeError(

@@ -7,8 +7,12 @@ written for the original directive, which went through CSV, must show the same
 cell text. We call pandas' own per-column CSV formatter rather than imitate it;
 no CSV text is ever produced or parsed.
 
+It also records what each column holds (:class:`~sphinx_df_table.messages.ColumnFacts`)
+and, for the columns that sort as numbers, a sort key per cell taken from the
+raw value (:func:`sort_keys`).
+
 This module runs in the snippet worker (it needs pandas); the Sphinx process
-only ever sees the resulting strings.
+only ever sees the resulting strings and facts.
 """
 
 from __future__ import annotations
@@ -167,10 +171,15 @@ class TableOptions:
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> TableOptions:
+        """The options from the directive's ``"table"`` render spec (field name -> value).
+
+        Raises :class:`TypeError` for a key that is not a field.
+        """
         return cls(**spec)
 
     @property
     def changes_text(self) -> bool:
+        """Whether any option changes data cell text (else it is ``to_csv``'s)."""
         return bool(self.formats or self.float_format or self.na_rep is not None or self.thousands)
 
 
@@ -179,7 +188,11 @@ class FormatError(ResultTypeError):
 
 
 def group_thousands(text: str, separator: str) -> str:
-    """``1234567.25`` -> ``1,234,567.25``; text that is not a plain number is kept."""
+    """``1234567.25`` -> ``1,234,567.25`` (with ``separator`` ``","``).
+
+    Only a plain decimal number (optional ``-``, digits, optional fraction) is
+    grouped; any other text (``1e+16``, ``inf``, words) is returned as it is.
+    """
     sign = "-" if text.startswith("-") else ""
     whole, dot, rest = text[len(sign) :].partition(".")
     if not whole.isdigit() or not (rest.isdigit() or not rest):
@@ -235,8 +248,10 @@ def _runs(keys: list[tuple[object, ...]]) -> list[tuple[int, int]]:
 def hierarchy_spans(levels: list[list[str]]) -> list[tuple[int, int, int]]:
     """Merged cells for repeated outer-level labels: (level, start, length > 1).
 
-    A label merges with its neighbours only while every outer level does too,
-    as pandas sparsifies a MultiIndex; the innermost level never merges.
+    ``levels`` holds one list of label texts per level, outermost first, all
+    of one length. A label merges with its neighbours only while every outer
+    level does too, as pandas sparsifies a MultiIndex; the innermost level
+    never merges. ``start`` is a position within a level.
     """
     spans = []
     for level in range(len(levels) - 1):
@@ -246,6 +261,7 @@ def hierarchy_spans(levels: list[list[str]]) -> list[tuple[int, int, int]]:
 
 
 def is_styler(result: object) -> bool:
+    """Whether ``result`` is a pandas ``Styler`` (``False`` when jinja2 is missing)."""
     try:
         from pandas.io.formats.style import Styler
     except ImportError:  # pragma: no cover - jinja2 (Styler's dependency) missing
@@ -266,7 +282,12 @@ def _styler_parts(styler: Any) -> tuple[pd.DataFrame, list[list[str]], str, bool
 
 
 def as_frame(result: object, name: str) -> Any:
-    """Accept a DataFrame, a Series (shown as one column) or a pandas Styler."""
+    """Accept a DataFrame, a Series (shown as one column) or a pandas Styler.
+
+    Returns the DataFrame (a Series made one) or the Styler itself. Raises
+    :class:`ResultTypeError`, naming the variable ``name``, for anything else
+    and for a frame without rows or columns.
+    """
     if is_styler(result):
         frame = result.data  # type: ignore[attr-defined]
     elif isinstance(result, pd.DataFrame):
@@ -285,7 +306,16 @@ def as_frame(result: object, name: str) -> Any:
 
 
 def frame_to_table(result: Any, options: TableOptions | None = None, name: str = "df") -> TableData:
-    """Format every label and value of ``result`` (a DataFrame or a Styler)."""
+    """Format every label and value of ``result`` (a DataFrame or a Styler).
+
+    Returns the header rows (one per column level, the index names in the
+    corner), the body rows (index columns first, when shown), merged cells,
+    each column's :class:`~sphinx_df_table.messages.ColumnFacts` and sort keys
+    (:func:`sort_keys`), the rows ``options.max_rows`` left out and a Styler's
+    caption. Raises :class:`FormatError` when a format fails or names no column,
+    :class:`ResultTypeError` when a Styler hides every cell; ``name`` is the
+    result variable, for messages.
+    """
     options = options or TableOptions()
     caption, styler_texts, index_wanted = "", None, options.index
     if is_styler(result):

@@ -7,13 +7,17 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 
+from sphinx_df_table.messages import ColumnFacts, TableData
 from sphinx_df_table.output.compact_rows import (
+    COVERED,
     df_rows,
     expand,
     is_final,
+    iter_rows,
     make_rows_node,
     smartquotable,
 )
+from sphinx_df_table.output.table_nodes import build_table, plain_cell_parser
 
 from .conftest import warnings_of
 
@@ -100,7 +104,7 @@ def test_rich_cells_resolve_references(build) -> None:  # type: ignore[no-untype
     assert html.count('href="https://example.org/benchmarks/inf2"') == 600
     assert html.count('<tr class="row-') == 601
     first = '<tr class="row-even"><td><p>zebrafinch0</p></td>\n'
-    assert first + '<td class="align-right"><p>0.0</p></td>\n' in html
+    assert first + '<td class="align-right" data-sort="0.0"><p>0.0</p></td>\n' in html
 
 
 def test_search_index_has_plain_cell_words(build) -> None:  # type: ignore[no-untyped-def]
@@ -109,21 +113,81 @@ def test_search_index_has_plain_cell_words(build) -> None:  # type: ignore[no-un
     assert '"zebrafinch599"' in index
 
 
-def test_expand_round_trip() -> None:
+def in_table(node: df_rows, *colspecs: nodes.colspec) -> df_rows:
+    """Put ``node`` where build_table puts it: ``tgroup > tbody``, after the colspecs."""
+    tgroup = nodes.tgroup("", *colspecs, nodes.tbody("", node), cols=len(colspecs))
+    nodes.table("", tgroup)
+    return node
+
+
+def three_rows() -> df_rows:
+    """A label row moved into the body, then two data rows; a merged stub cell."""
     rich = nodes.entry("", nodes.paragraph("", "", nodes.emphasis("", "x")))
     link = nodes.entry("", nodes.paragraph("", "", nodes.reference("", "L", refuri="u")))
-    node = make_rows_node([["a", None], ["", "b"], [0, "a"]], [rich], [link], [["right"], []])
+    node = make_rows_node(
+        [["id", "value", "note"], ["1", None, ""], [COVERED, "2.5", 0]],
+        [rich],
+        [link],
+        rowspans=[[1, 0, 1]],
+        label_rows=1,
+        sort_keys=[["1.0", "2.0"], ["", "2.5"], None],
+    )
+    return in_table(
+        node,
+        nodes.colspec(stub=True, df_kind="number", df_align=""),
+        nodes.colspec(df_kind="number", df_align="right"),
+        nodes.colspec(df_kind="text", df_align="center"),
+    )
+
+
+def test_iter_rows_is_the_one_reader_of_the_encoding() -> None:
+    node = three_rows()
+    rows = list(iter_rows(node))
+    simple = [
+        [
+            (c.row, c.column, c.content if isinstance(c.content, str) else c.content.astext())
+            for c in row
+        ]
+        for row in rows
+    ]
+    # The covered cell is left out; rich cells come as their entries.
+    assert simple == [
+        [(0, 0, "id"), (0, 1, "value"), (0, 2, "note")],
+        [(1, 0, "1"), (1, 1, "x"), (1, 2, "")],
+        [(2, 1, "2.5"), (2, 2, "L")],
+    ]
+    assert [[(c.morerows, c.stub, c.label) for c in row] for row in rows] == [
+        [(0, True, True), (0, False, True), (0, False, True)],
+        [(1, True, False), (0, False, False), (0, False, False)],
+        [(0, False, False), (0, False, False)],
+    ]
+    # Alignment and keys are the data cells' only: the label row has neither.
+    assert [[(c.align, c.sort_key) for c in row] for row in rows] == [
+        [("", None), ("", None), ("", None)],
+        [("", "1.0"), ("right", ""), ("center", None)],
+        [("right", "2.5"), ("center", None)],
+    ]
+    with pytest.raises(ValueError, match="child of a tbody in a tgroup"):
+        list(iter_rows(make_rows_node([["a"]], [], [])))
+
+
+def test_expand_round_trip() -> None:
+    node = three_rows()
     rows = expand(node)
     assert [[e.astext() for e in row.children] for row in rows] == [
-        ["a", "x"],
-        ["", "b"],
-        ["L", "a"],
+        ["id", "value", "note"],
+        ["1", "x", ""],
+        ["2.5", "L"],
     ]
-    assert rows[0][0]["classes"] == ["right"] and rows[0][1]["classes"] == []
-    assert rows[2][0]["classes"] == ["right"]
-    assert rows[1][0].children == []  # an empty cell is an empty entry
+    assert [[e["classes"] for e in row.children] for row in rows] == [
+        [[], [], []],
+        [[], ["align-right"], ["align-center"]],
+        [["align-right"], ["align-center"]],
+    ]
+    assert rows[1][0]["morerows"] == 1
+    assert rows[1][2].children == []  # an empty cell is an empty entry
     # Attached rich cells, then each plain or detached text once, for search.
-    assert node.astext() == "x\n\na b L"
+    assert node.astext() == "x\n\nid value note 1 2.5 L"
 
 
 def test_is_final() -> None:
@@ -151,3 +215,19 @@ def test_is_final() -> None:
 )
 def test_smartquotable(text: str, expected: bool) -> None:
     assert smartquotable(text) is expected
+
+
+def test_build_table_keeps_only_sort_keys_that_are_numbers() -> None:
+    data = TableData(
+        header=[["a", "b", "c", "d"]],
+        body=[["1", "x", "2", "3"], ["4", "y", "5", "6"]],
+        columns=[ColumnFacts("number", "right")] * 4,
+        # What only a tampered worker would send: markup, a key too few.
+        sort_keys=[["1.0", "-Infinity"], ['1"><script>', "2"], ["2.0"], ["", "6e+300"]],
+    )
+    table, _ = build_table(data, parse=plain_cell_parser(), header_rows=0)
+    (rows,) = table.findall(df_rows)
+    # The label row moved into the body has no key; the bad columns sort as text.
+    assert rows["label_rows"] == 1
+    assert rows["sort_keys"] == [["1.0", "-Infinity"], None, None, ["", "6e+300"]]
+    assert [spec["df_align"] for spec in table.findall(nodes.colspec)] == ["right"] * 4

@@ -36,7 +36,7 @@ def pipe() -> Iterator[tuple[int, int]]:
     ],
 )
 def test_table_round_trip(body: list[list[str]]) -> None:
-    table = TableData(header=[["x", "y"]], body=body, numeric=[True, False])
+    table = TableData(header=[["x", "y"]], body=body)
     result = SnippetResult(table=table, files_read=("/src/a.csv",), output="hi", seconds=0.5)
     wire = protocol.loads_plain(pickle.dumps(result.to_plain()))
     assert SnippetResult.from_plain(wire) == result

@@ -48,7 +48,7 @@ def test_groupby_result_has_index_stubs_with_merged_outer_labels() -> None:
     ]
     # "bert" spans 2 body rows, "t5" 3 (grid rows: 1 header row first).
     assert data.spans == [[1, 0, 1, 0], [3, 0, 2, 0]]
-    assert data.align == ["", "", "right"]
+    assert [facts.align for facts in data.columns] == ["", "", "right"]
 
 
 def test_multiindex_columns_and_index_corner() -> None:
@@ -195,6 +195,23 @@ Rich
    :max-rows: 40
 
    df = pd.DataFrame({'Model': [f'model-{i}' for i in range(45)], 'Value': np.arange(45) * 1.5})
+
+.. df-table:: Distances
+   :name: distances
+   :formats: Distance: {:,} km
+   :na-rep: unknown
+
+   df = pd.DataFrame({'Rank': [3, 1, 2, 4],
+                      'Place': ['Oslo', 'Lima', '*Rome*', 'Nowhere'],
+                      'Distance': pd.array([8, 8898, 806, None], dtype='Int64'),
+                      'Since': pd.to_datetime(['2020-01-01', '1970-01-02', None, '1969-12-31'])})
+   df = df.set_index('Rank')
+
+.. df-table:: Labels in the body
+   :name: labels
+   :header-rows: 0
+
+   df = pd.DataFrame({'Model': ['bert'], 'Throughput': [1200.5]})
 """
 
 
@@ -249,12 +266,50 @@ def test_html_formats_and_alignment_override(html_app) -> None:  # type: ignore[
     assert [td.get("class") for td in first] == [["align-center"], ["align-right"], ["align-left"]]
 
 
+def test_html_sort_keys_come_from_values_not_formatted_text(html_app) -> None:  # type: ignore[no-untyped-def]
+    table = soup_table(html_app, "distances")
+    rows = [tr.find_all(["th", "td"]) for tr in table.tbody.find_all("tr")]  # type: ignore[union-attr]
+    assert [[cell.get_text() for cell in row] for row in rows][:2] == [
+        ["3", "Oslo", "8 km", "2020-01-01"],
+        ["1", "Lima", "8,898 km", "1970-01-02"],
+    ]
+    # The index stub (a number), the formatted distances and the dates have
+    # keys; the text column (plain or with markup) has none.
+    assert [[cell.get("data-sort") for cell in row] for row in rows] == [
+        ["3.0", None, "8.0", "1577836800.0"],
+        ["1.0", None, "8898.0", "86400.0"],
+        ["2.0", None, "806.0", ""],
+        ["4.0", None, "", "-86400.0"],
+    ]
+    assert str(rows[2][1]) == "<td><p><em>Rome</em></p></td>"
+    assert str(rows[3][2]) == '<td class="align-right" data-sort=""><p>unknown</p></td>'
+    assert rows[0][0].name == "th" and rows[0][0]["class"] == ["stub"]
+    # The column labels and their header cells have no keys.
+    assert table.thead.find(attrs={"data-sort": True}) is None  # type: ignore[union-attr]
+
+
+def test_html_label_rows_moved_into_the_body_are_not_aligned(html_app) -> None:  # type: ignore[no-untyped-def]
+    table = soup_table(html_app, "labels")
+    assert table.thead is None
+    labels, data = table.tbody.find_all("tr")  # type: ignore[union-attr]
+    assert [str(td) for td in labels.find_all("td")] == [
+        "<td><p>Model</p></td>",
+        "<td><p>Throughput</p></td>",
+    ]
+    assert [str(td) for td in data.find_all("td")] == [
+        "<td><p>bert</p></td>",
+        '<td class="align-right" data-sort="1200.5"><p>1200.5</p></td>',
+    ]
+
+
 def test_max_rows_row_and_default_limit_warning(html_app) -> None:  # type: ignore[no-untyped-def]
     table = soup_table(html_app, "long")
     rows = table.tbody.find_all("tr")  # type: ignore[union-attr]
     assert len(rows) == 41
+    assert rows[0].find_all("td")[1]["data-sort"] == "0.0"
     more = rows[-1].find("td")
     assert more["colspan"] == "2" and more.get_text() == "\u2026 5 more rows"
+    assert not more.has_attr("data-sort")
     # :max-rows: was given for this table: no warning. The page's other tables
     # are under the conf.py limit of 20: no warning either.
     assert warnings_of(html_app) == []
@@ -287,6 +342,40 @@ def test_latex_long_and_short_tables(build) -> None:  # type: ignore[no-untyped-
     assert r"\begin{tabulary}{\linewidth}[t]{|L|L|R|}" in tex
     assert r"\sphinxmultirow{2}" in tex
     assert "1,234.57" in tex and r"\$12.500" in tex
+
+
+#: A test extension: moves the alignment of every df-table's first column to
+#: the centre on its colspec, and removes all classes from all entries.
+CENTRE_FIRST_COLUMN = """
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+class CentreFirstColumn(SphinxPostTransform):
+    default_priority = 3  # before DfTableLatexColumns
+
+    def run(self, **kwargs):
+        for table in self.document.findall(nodes.table):
+            next(table.findall(nodes.colspec))["df_align"] = "center"
+            for entry in table.findall(nodes.entry):
+                entry["classes"] = []
+
+def setup(app):
+    app.add_post_transform(CentreFirstColumn)
+"""
+
+
+def test_latex_column_types_come_from_the_colspecs(build) -> None:  # type: ignore[no-untyped-def]
+    app = build(
+        {
+            "index.rst": "T\n=\n\n.. df-table::\n   :header-rows: 0\n\n"
+            "   df = pd.DataFrame({'Model': ['bert'], 'Mode': ['x'], 'Throughput': [1200.5]})\n"
+        },
+        conf="latex_documents = [('index', 't.tex', 'T', 'A', 'manual')]\n" + CENTRE_FIRST_COLUMN,
+        builder="latex",
+    )
+    tex = (app.outdir / "t.tex").read_text(encoding="utf-8")
+    # No entry has a class, yet the numbers are R; the first column is C.
+    assert r"\begin{tabulary}{\linewidth}[t]{|C|L|R|}" in tex
 
 
 def test_text_output(build) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ import select
 import struct
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 _HEADER = struct.Struct("!Q")
 #: Joins a table's cells on the wire (ASCII "unit separator"), unless a cell holds it.
@@ -96,18 +96,36 @@ def read_message(fd: int, *, plain: bool, deadline: float | None = None) -> Any:
         raise ProtocolError(f"not a valid message: {exc}") from exc
 
 
+#: What a column holds, as far as sorting it goes.
+ColumnKind = Literal["number", "datetime", "timedelta", "bool", "text"]
+#: Where a column's data cells put their text (``""``: where the theme puts it).
+Alignment = Literal["left", "right", "center", ""]
+
+
+@dataclass(frozen=True)
+class ColumnFacts:
+    """What the worker knows about one table column (index columns included).
+
+    ``kind`` follows the column's dtype: ``"number"`` (real numbers),
+    ``"datetime"``, ``"timedelta"``, ``"bool"``, else ``"text"`` (strings,
+    objects, categories, periods, complex numbers). ``align`` is the default
+    alignment of the column's *data* cells (numbers: ``"right"``).
+    """
+
+    kind: ColumnKind = "text"
+    align: Alignment = ""
+
+
 @dataclass(frozen=True)
 class TableData:
     """A DataFrame reduced to what a table needs: text, already formatted.
 
     ``header`` holds one row per column-label level; ``body`` one row per data
-    row. Every cell is a string. ``numeric`` marks columns whose dtype is a
-    number, for alignment.
+    row. Every cell is a string.
     """
 
     header: list[list[str]]
     body: list[list[str]]
-    numeric: list[bool] = field(default_factory=list)
     #: Plain data a renderer adds for the directive (e.g. ``"csv"``: the raw
     #: values as CSV text for a download; chart files as ``bytes``).
     attachments: dict[str, Any] = field(default_factory=dict)
@@ -116,8 +134,11 @@ class TableData:
     spans: list[list[int]] = field(default_factory=list)
     #: Leading columns that are the DataFrame's index (shown as stub columns).
     index_columns: int = 0
-    #: Each column's alignment: ``"left"``, ``"right"``, ``"center"`` or ``""``.
-    align: list[str] = field(default_factory=list)
+    #: One record per column: its kind and its data cells' alignment.
+    columns: list[ColumnFacts] = field(default_factory=list)
+    #: Per column, the sort key of each body row's raw value (a ``float`` repr,
+    #: ``"Infinity"``/``"-Infinity"``, ``""`` when missing); ``None`` for text.
+    sort_keys: list[list[str] | None] = field(default_factory=list)
     #: Rows left out by ``:max-rows:``.
     truncated: int = 0
     #: A caption the result carries (a pandas ``Styler``'s).
@@ -137,11 +158,12 @@ class TableData:
         """
         plain: dict[str, Any] = {
             "header": self.header,
-            "numeric": self.numeric,
             "attachments": self.attachments,
             "spans": self.spans,
             "index_columns": self.index_columns,
-            "align": self.align,
+            "columns": [[facts.kind, facts.align] for facts in self.columns],
+            # Keys are float reprs: joined like the body, they cost one string each.
+            "sort_keys": [None if k is None else _CELL_SEPARATOR.join(k) for k in self.sort_keys],
             "truncated": self.truncated,
             "caption": self.caption,
         }
@@ -165,11 +187,14 @@ class TableData:
         return cls(
             header=data["header"],
             body=body,
-            numeric=data["numeric"],
             attachments=data.get("attachments", {}),
             spans=data.get("spans", []),
             index_columns=data.get("index_columns", 0),
-            align=data.get("align", []),
+            columns=[ColumnFacts(kind, align) for kind, align in data.get("columns", [])],
+            sort_keys=[
+                None if k is None else k.split(_CELL_SEPARATOR) if body else []
+                for k in data.get("sort_keys", [])
+            ],
             truncated=data.get("truncated", 0),
             caption=data.get("caption", ""),
         )

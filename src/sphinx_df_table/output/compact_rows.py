@@ -24,7 +24,8 @@ man, texinfo, XML, ... need no special support.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -49,16 +50,33 @@ _FINAL_NODES = (
 
 
 class df_rows(nodes.General, nodes.Element):
-    """Table body rows: ``cells`` holds one list per row; each cell is its text,
-    ``None`` for "the next ``entry`` child", an ``int``: the index of an entry
-    in ``detached``, or :data:`COVERED` (under a merged cell of ``rowspans``).
-    ``classes_by_column`` gives each column's cell classes. A trailing ``Text``
-    child repeats the plain and detached cells' words, so the HTML search index
-    still finds them."""
+    """Table body rows, always the child of a ``tbody`` in a ``tgroup``.
+
+    * ``cells``: one list per row; each cell is its text, ``None`` for "the
+      next ``entry`` child", an ``int``: the index of an entry in ``detached``,
+      or :data:`COVERED` (under a merged cell of ``rowspans``).
+    * ``rowspans``: ``[row, column, morerows]`` of each merged cell.
+    * ``label_rows``: how many leading rows are column labels that
+      ``:header-rows:`` moved into the body; the rest are data rows.
+    * ``sort_keys``: per column, the sort key of each *data* row (see
+      :func:`sphinx_df_table.worker.frame_cells.sort_keys`), or ``None``. Keys
+      hold only the characters of numbers and ``Infinity`` (``build_table``
+      checks), so writers need not escape them.
+
+    Each column's facts are on the tgroup's ``colspec`` nodes: ``df_kind``
+    (a :data:`~sphinx_df_table.messages.ColumnKind`) and ``df_align`` (the
+    alignment of its data cells). A trailing ``Text`` child repeats the plain
+    and detached cells' words, so the HTML search index still finds them.
+    Read the rows with :func:`iter_rows`.
+    """
 
 
 def is_final(parsed: list[nodes.Node]) -> bool:
-    """Whether inline nodes are final: only formatting, text and resolved links."""
+    """Whether inline nodes are final: only formatting, text and resolved links.
+
+    ``parsed`` is what the inline parser made of one cell; ``True`` means no
+    transform or reference resolution will change it, so it may be detached.
+    """
     for root in parsed:
         for node in root.findall():
             if isinstance(node, nodes.reference):
@@ -74,28 +92,38 @@ def smartquotable(text: str) -> bool:
     return bool(_SMARTQUOTABLE.search(text))
 
 
+#: One compact cell: its text, ``None`` (the next attached entry), an index
+#: into ``detached``, or :data:`COVERED`.
 Cell = str | int | None
 #: A body cell covered by a merged cell above it (a repeated index label).
 COVERED = -1
+
+#: Alignment -> the cell class that Sphinx's basic theme (and themes built on
+#: it) styles: ``.align-right { text-align: right }``.
+ALIGN_CLASSES = {"left": "align-left", "right": "align-right", "center": "align-center"}
 
 
 def make_rows_node(
     cells: list[list[Cell]],
     entries: list[nodes.entry],
     detached: list[nodes.entry],
-    classes_by_column: list[list[str]],
+    *,
     rowspans: list[list[int]] | None = None,
+    label_rows: int = 0,
+    sort_keys: list[list[str] | None] | None = None,
 ) -> df_rows:
     """Assemble a :class:`df_rows` node from plain texts and rich entries.
 
-    ``rowspans`` lists ``[row, column, morerows]`` of merged cells; the cells
-    they cover are :data:`COVERED`.
+    ``entries`` are the attached rich cells in row-major order (one per
+    ``None`` cell); ``detached`` the entries that ``int`` cells index. The other
+    arguments become the attributes of the same name (see :class:`df_rows`).
     """
     node = df_rows(
         cells=cells,
-        classes_by_column=classes_by_column,
         detached=detached,
         rowspans=rowspans or [],
+        label_rows=label_rows,
+        sort_keys=sort_keys or [],
     )
     node.extend(entries)
     # The search index keeps a set of words per page, so each text once will do
@@ -108,6 +136,83 @@ def make_rows_node(
     return node
 
 
+class BodyCell(NamedTuple):
+    """One shown cell of a :class:`df_rows` node, as :func:`iter_rows` gives it."""
+
+    #: Row within the node's ``cells`` (label rows first), and column, from 0.
+    row: int
+    column: int
+    #: The plain text, or the rich cell's ``entry`` (attached or detached).
+    content: str | nodes.entry
+    #: Rows below this one that the cell spans (a merged index label); 0: none.
+    morerows: int
+    #: In a stub column (``colspec`` with ``stub``): a row header.
+    stub: bool
+    #: In a column-label row that ``:header-rows:`` moved into the body.
+    label: bool
+    #: ``"left"``, ``"right"``, ``"center"`` or ``""``: the column's data
+    #: alignment for data cells, always ``""`` for label cells.
+    align: str
+    #: The browser's sort key (``""``: a missing value); ``None``: none (a text
+    #: column, or a label cell).
+    sort_key: str | None
+
+
+def column_specs(node: df_rows) -> list[nodes.colspec]:
+    """The ``colspec`` nodes of the table that ``node`` is the body of.
+
+    Raises :class:`ValueError` when ``node`` is not in ``tgroup > tbody``.
+    """
+    tgroup = node.parent.parent if node.parent is not None else None
+    if not isinstance(tgroup, nodes.tgroup):
+        raise ValueError("df_rows must be the child of a tbody in a tgroup")
+    return [child for child in tgroup.children if isinstance(child, nodes.colspec)]
+
+
+def iter_rows(node: df_rows) -> Iterator[list[BodyCell]]:
+    """The one reader of the compact encoding: each row's shown cells, in order.
+
+    Cells that a merged cell covers are left out, as in docutils' rows; rich
+    cells come as their ``entry`` (attached ones in the order the encoding
+    stores them). Raises :class:`ValueError` as :func:`column_specs` does.
+    """
+    specs = column_specs(node)
+    stubs = [bool(spec.get("stub")) for spec in specs]
+    aligns = [spec.get("df_align", "") for spec in specs]
+    no_keys: list[str | None] = [None] * len(specs)
+    keys_by_column = node.get("sort_keys") or no_keys
+    rich = iter([child for child in node.children if isinstance(child, nodes.entry)])
+    detached: list[nodes.entry] = node["detached"]
+    rowspans = {(r, c): more for r, c, more in node.get("rowspans", [])}
+    label_rows: int = node.get("label_rows", 0)
+    for r, cells in enumerate(node["cells"]):
+        label = r < label_rows
+        data_row = r - label_rows
+        row: list[BodyCell] = []
+        for column, cell in enumerate(cells):
+            if cell == COVERED:
+                continue
+            content: str | nodes.entry
+            if isinstance(cell, str):
+                content = cell
+            else:
+                content = next(rich) if cell is None else detached[cell]
+            keys = keys_by_column[column]
+            row.append(
+                BodyCell(
+                    r,
+                    column,
+                    content,
+                    rowspans.get((r, column), 0),
+                    stubs[column],
+                    label,
+                    "" if label else aligns[column],
+                    None if label or keys is None else keys[data_row],
+                )
+            )
+        yield row
+
+
 def plain_entry(text: str, classes: list[str]) -> nodes.entry:
     """The ``entry`` docutils would build for a plain cell."""
     entry = nodes.entry(classes=list(classes))
@@ -116,25 +221,29 @@ def plain_entry(text: str, classes: list[str]) -> nodes.entry:
     return entry
 
 
+def align_classes(align: str) -> list[str]:
+    """The cell classes for an alignment (``"right"`` -> ``["align-right"]``; ``""`` -> none)."""
+    return [ALIGN_CLASSES[align]] if align in ALIGN_CLASSES else []
+
+
 def expand(node: df_rows) -> list[nodes.row]:
-    """The ordinary rows that ``node`` stands for."""
-    rich = iter([child for child in node.children if isinstance(child, nodes.entry)])
-    detached: list[nodes.entry] = node["detached"]
-    classes_by_column: list[list[str]] = node["classes_by_column"]
-    rowspans = {(r, c): more for r, c, more in node.get("rowspans", [])}
+    """The ordinary rows that ``node`` stands for (detached cells are copied).
+
+    Aligned cells get the class of their alignment, as the HTML writer gives
+    them, so other writers and themes see the usual ``align-*`` classes.
+    """
     rows = []
-    for r, cells in enumerate(node["cells"]):
+    for cells in iter_rows(node):
         row = nodes.row()
-        for column, text in enumerate(cells):
-            if text == COVERED:
-                continue
-            if isinstance(text, str):
-                entry = plain_entry(text, classes_by_column[column])
+        for cell in cells:
+            classes = align_classes(cell.align)
+            if isinstance(cell.content, str):
+                entry = plain_entry(cell.content, classes)
             else:
-                entry = next(rich) if text is None else detached[text].deepcopy()
-                entry["classes"] = [*classes_by_column[column], *entry["classes"]]
-            if (r, column) in rowspans:
-                entry["morerows"] = rowspans[r, column]
+                entry = cell.content if cell.content.parent is node else cell.content.deepcopy()
+                entry["classes"] = [*classes, *entry["classes"]]
+            if cell.morerows:
+                entry["morerows"] = cell.morerows
             row += entry
         rows.append(row)
     return rows
@@ -150,11 +259,13 @@ class ExpandCompactRows(SphinxPostTransform):
     default_priority = 5
 
     def is_supported(self) -> bool:
+        """Whether the builder writes something other than HTML."""
         # Sphinx >= 8.1 knows the builder class on the environment; older ones
         # only through the application.
         builder = getattr(self.env, "_builder_cls", None) or self.app.builder
         return bool(builder.format != "html")
 
     def run(self, **kwargs: Any) -> None:
+        """Replace every :class:`df_rows` node of the document with its rows."""
         for node in list(self.document.findall(df_rows)):
             node.parent.replace(node, expand(node))

@@ -25,7 +25,7 @@ from sphinx.writers.html5 import HTML5Translator
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-from .compact_rows import COVERED, df_rows
+from .compact_rows import align_classes, df_rows, iter_rows
 
 
 def _open_tag(tag: str, classes: list[str]) -> str:
@@ -33,49 +33,50 @@ def _open_tag(tag: str, classes: list[str]) -> str:
 
 
 def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
-    """Write every row of ``node``; rich cells are visited as usual."""
-    tgroup = node.parent.parent
-    stubs = [bool(c.get("stub")) for c in tgroup.children if isinstance(c, nodes.colspec)]
-    in_head = isinstance(node.parent, nodes.thead)
-    columns: list[tuple[str, list[str]]] = []
-    for stub, extra in zip(stubs, node["classes_by_column"], strict=True):
-        classes = [*(["head"] if in_head else []), *(["stub"] if stub else []), *extra]
-        columns.append(("th" if in_head or stub else "td", classes))
-    openers = [_open_tag(tag, classes) for tag, classes in columns]
-    rich = iter([child for child in node.children if isinstance(child, nodes.entry)])
-    detached: list[nodes.entry] = node["detached"]
+    """Write every row of ``node`` (see :func:`~sphinx_df_table.output.compact_rows.iter_rows`).
+
+    A cell is ``<th class="stub">`` in a stub column, else ``<td>``; its
+    alignment becomes an ``align-*`` class, a merged cell gets ``rowspan``,
+    and a cell with a sort key gets ``data-sort`` (the key, ``""`` when the
+    value is missing). Plain cells are written as text; rich cells are visited
+    as usual. Always raises :class:`docutils.nodes.SkipNode` (the children
+    are written here).
+    """
     # Sphinx numbers the rows of a table for its row-odd/row-even classes.
     counters: list[int] | None = getattr(self, "_table_row_indices", None)
     encode = self.encode
+    # A big table has few kinds of cells: make each opening tag once.
+    openers: dict[tuple[bool, str], tuple[str, list[str], str]] = {}
     out: list[str] = []
-    rowspans = {(r, c): more for r, c, more in node.get("rowspans", [])}
-    for r, cells in enumerate(node["cells"]):
+    for cells in iter_rows(node):
         if counters:
             counters[-1] += 1
             out.append('<tr class="row-even">' if counters[-1] % 2 == 0 else '<tr class="row-odd">')
         else:
             out.append("<tr>")
-        for column, text in enumerate(cells):
-            if text == COVERED:
-                continue
-            tag, classes = columns[column]
-            opener = openers[column]
-            entry = None
-            if text is None or isinstance(text, int):  # a rich cell: visit its nodes
-                entry = next(rich) if text is None else detached[text]
-                if entry["classes"]:
-                    opener = _open_tag(tag, [*classes, *entry["classes"]])
-            if (r, column) in rowspans:  # a merged index cell
-                opener = f'{opener[:-1]} rowspan="{rowspans[r, column] + 1}">'
-            if entry is not None:
+        for cell in cells:
+            kind = (cell.stub, cell.align)
+            if kind not in openers:
+                tag = "th" if cell.stub else "td"
+                classes = [*(["stub"] if cell.stub else []), *align_classes(cell.align)]
+                openers[kind] = (tag, classes, _open_tag(tag, classes))
+            tag, classes, opener = openers[kind]
+            content = cell.content
+            if not isinstance(content, str) and content["classes"]:
+                opener = _open_tag(tag, [*classes, *content["classes"]])
+            if cell.morerows:  # a merged index cell
+                opener = f'{opener[:-1]} rowspan="{cell.morerows + 1}">'
+            if cell.sort_key is not None:  # build_table checked: number characters only
+                opener = f'{opener[:-1]} data-sort="{cell.sort_key}">'
+            if not isinstance(content, str):  # a rich cell: visit its nodes
                 out.append(opener)
                 self.body.append("".join(out))
                 out = []
-                for child in entry.children:
+                for child in content.children:
                     child.walkabout(self)
                 out.append(f"</{tag}>\n")
-            elif text:
-                out.append(f"{opener}<p>{encode(text)}</p></{tag}>\n")
+            elif content:
+                out.append(f"{opener}<p>{encode(content)}</p></{tag}>\n")
             else:
                 out.append(f"{opener}</{tag}>\n")
         out.append("</tr>\n")

@@ -21,28 +21,28 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from .compact_rows import df_rows
+from .compact_rows import column_specs, df_rows, iter_rows
 
 #: Sphinx's threshold for ``longtable``.
 LONGTABLE_ROWS = 30
 #: Content length a column's width is proportional to, clamped to this range.
 MIN_WIDTH, MAX_WIDTH = 4, 30
 
-_TABULARY = {"align-right": "R", "align-center": "C"}
+#: A column's data alignment (its ``colspec``'s ``df_align``) -> column types.
+_TABULARY = {"right": "R", "center": "C"}
 _RAGGED = {
-    "align-right": r">{\raggedleft\arraybackslash}",
-    "align-center": r">{\centering\arraybackslash}",
+    "right": r">{\raggedleft\arraybackslash}",
+    "center": r">{\centering\arraybackslash}",
 }
 
 
-def _alignment(rows: df_rows, column: int) -> str:
-    classes: list[str] = rows["classes_by_column"][column]
-    return next((c for c in classes if c in _TABULARY), "")
-
-
 def content_widths(table: nodes.table, rows: df_rows) -> list[int]:
-    """Each column's longest text (header and body), clamped, as its weight."""
-    n_columns = len(rows["classes_by_column"])
+    """Each column's longest text (header and body), clamped, as its weight.
+
+    ``rows`` is the body of ``table``; returns one weight per column, each in
+    ``MIN_WIDTH..MAX_WIDTH`` characters.
+    """
+    n_columns = len(column_specs(rows))
     longest = [0] * n_columns
     for thead in table.findall(nodes.thead):
         for row in thead.children:
@@ -50,26 +50,19 @@ def content_widths(table: nodes.table, rows: df_rows) -> list[int]:
                 # Header labels wrap between words: their longest word counts.
                 words = entry.astext().split() or [""]
                 longest[column] = max(longest[column], *(len(w) for w in words))
-    detached = rows["detached"]
-    attached = iter([c for c in rows.children if isinstance(c, nodes.entry)])
-    for cells in rows["cells"]:
-        for column, cell in enumerate(cells):
-            if isinstance(cell, str):
-                length = len(cell)
-            elif cell is None:
-                length = len(next(attached).astext())
-            elif cell >= 0:
-                length = len(detached[cell].astext())
-            else:
-                continue
-            longest[column] = max(longest[column], length)
+    for cells in iter_rows(rows):
+        for cell in cells:
+            text = cell.content if isinstance(cell.content, str) else cell.content.astext()
+            longest[cell.column] = max(longest[cell.column], len(text))
     return [min(max(length, MIN_WIDTH), MAX_WIDTH) for length in longest]
 
 
 def column_spec(table: nodes.table, rows: df_rows) -> str:
-    """The ``tabularcolumns`` specification for one df-table."""
-    n_columns = len(rows["classes_by_column"])
-    aligns = [_alignment(rows, column) for column in range(n_columns)]
+    """The ``tabularcolumns`` specification for one df-table whose body is ``rows``.
+
+    Column types follow each ``colspec``'s ``df_align`` (never cell classes).
+    """
+    aligns = [spec.get("df_align", "") for spec in column_specs(rows)]
     if len(rows["cells"]) <= LONGTABLE_ROWS:
         return "|" + "|".join(_TABULARY.get(a, "L") for a in aligns) + "|"
     widths = content_widths(table, rows)
@@ -91,6 +84,7 @@ class DfTableLatexColumns(SphinxPostTransform):
     formats = ("latex",)
 
     def run(self, **kwargs: Any) -> None:
+        """Insert a ``tabular_col_spec`` before each df-table that has none."""
         for table in list(self.document.findall(nodes.table)):
             if "df-table" not in table["classes"] or "colwidths-given" in table["classes"]:
                 continue

@@ -34,12 +34,27 @@ _MAYBE_MARKUP = re.compile(r"[*`_|\[\\:@]")
 _PEP_RFC = re.compile(r"\b(?:PEP|RFC)\b", re.IGNORECASE)
 
 
+#: A character that no sort key has (they are float reprs, ``Infinity``, ``""``).
+_NOT_IN_A_KEY = re.compile(r"[^-+.0-9eEInfity]")
+
+
+def _checked_sort_keys(keys: list[str] | None, n_rows: int) -> list[str] | None:
+    """``keys`` when they are one number text per body row, else ``None`` (sort as text).
+
+    The HTML writer puts keys in attributes unescaped, for speed; only a worker
+    that a snippet tampered with could send anything else.
+    """
+    if keys is None or len(keys) != n_rows or _NOT_IN_A_KEY.search("".join(keys)):
+        return None
+    return keys
+
+
 class TableShapeError(ValueError):
     """The options do not fit the table (too many header rows, widths, ...)."""
 
 
 def plain_cell_parser() -> CellParser:
-    """Cells as literal text: no markup is interpreted."""
+    """Cells as literal text: the parser returns ``None`` (no markup) for every cell."""
 
     def parse(text: str) -> None:
         return None
@@ -50,6 +65,8 @@ def plain_cell_parser() -> CellParser:
 def rst_cell_parser(document: nodes.document, lineno: int) -> CellParser:
     """Cells parsed with docutils' reST inline parser, in ``document``'s context.
 
+    The parser returns ``None`` for a cell without markup, else its inline
+    nodes and system messages (reported at ``lineno``, the directive's line).
     We drive docutils' :class:`Inliner` ourselves instead of calling
     ``state.inline_text``, because MyST's state parses inline *Markdown* there.
     """
@@ -87,7 +104,12 @@ def rst_cell_parser(document: nodes.document, lineno: int) -> CellParser:
 
 
 def column_widths(n_columns: int, widths: Sequence[int] | str | None) -> list[int]:
-    """docutils' rule: given widths must match the columns; else equal shares."""
+    """Relative column widths, docutils' rule: given widths must match the columns.
+
+    ``widths`` is a list of integers (one per column), ``"auto"`` or ``None``
+    (then every column gets an equal share of 100). Raises
+    :class:`TableShapeError` when a list has the wrong length.
+    """
     if isinstance(widths, list):
         if len(widths) != n_columns:
             raise TableShapeError(
@@ -95,11 +117,6 @@ def column_widths(n_columns: int, widths: Sequence[int] | str | None) -> list[in
             )
         return list(widths)
     return [100 // n_columns] * n_columns
-
-
-#: Alignment -> the cell class that Sphinx's basic theme (and themes built on
-#: it) styles: ``.align-right { text-align: right }``.
-ALIGN_CLASSES = {"left": "align-left", "right": "align-right", "center": "align-center"}
 
 
 def _split_spans(
@@ -145,7 +162,18 @@ def build_table(
     as ``csv-table`` counted rows of the CSV text that pandas wrote: existing
     pages with ``:header-rows: 1`` get their labels as the one header row.
     ``stub_columns`` defaults to the index columns; ``align`` (one of
-    ``left``/``right``/``center``/``""`` per column) to numbers on the right.
+    ``left``/``right``/``center``/``""`` per column) to the worker's column
+    facts (numbers on the right).
+
+    Each ``colspec`` carries its column's facts for the writers: ``df_kind``
+    and ``df_align``. Alignment and sort keys apply to data cells only: label
+    rows that ``:header-rows:`` moves into the body are laid out as text, and
+    data rows it moves into the head are header cells. The body is one
+    :class:`~sphinx_df_table.output.compact_rows.df_rows` node, then a "... N
+    more rows" row when rows were left out.
+
+    Returns the table and the system messages of cells whose markup had
+    problems. Raises :class:`TableShapeError` when the options do not fit.
     """
     grid = [*data.header, *data.body]
     n_columns = data.n_columns
@@ -161,7 +189,8 @@ def build_table(
             f":stub-columns: {stub_columns} leaves no data columns "
             f"(the table has {n_columns} columns)"
         )
-    alignment = list(align) if align is not None else data.align or [""] * n_columns
+    default_alignment = [facts.align for facts in data.columns] or [""] * n_columns
+    alignment = list(align) if align is not None else default_alignment
     if len(alignment) != n_columns:
         raise TableShapeError(
             f":align-columns: has {len(alignment)} values but the table has {n_columns} columns"
@@ -173,14 +202,14 @@ def build_table(
         table["classes"].append("colwidths-given")
     tgroup = nodes.tgroup(cols=n_columns)
     table += tgroup
+    kinds = [facts.kind for facts in data.columns] or ["text"] * n_columns
     for index, width in enumerate(column_widths(n_columns, widths)):
-        colspec = nodes.colspec(colwidth=width)
+        colspec = nodes.colspec(colwidth=width, df_kind=kinds[index], df_align=alignment[index])
         if index < stub_columns:
             colspec["stub"] = True
         tgroup += colspec
     head_spans, body_spans = _split_spans(data.spans, n_header)
     covered_head = _covered(head_spans)
-    column_classes = [[ALIGN_CLASSES[a]] if a in ALIGN_CLASSES else [] for a in alignment]
 
     messages: list[nodes.system_message] = []
 
@@ -241,13 +270,21 @@ def build_table(
                 row_cells.append(None)
                 rich.append(make_entry(text, parsed))
         cells.append(row_cells)
+    # The body starts with the label rows :header-rows: moved there, if any;
+    # if it moved data rows into the head instead, their keys are not needed.
+    label_rows = max(len(data.header) - n_header, 0)
+    first_data_row = max(n_header - len(data.header), 0)
     tbody = nodes.tbody()
     tbody += make_rows_node(
         cells,
         rich,
         detached,
-        column_classes,
         rowspans=[[r, c, more] for (r, c), more in sorted(body_spans.items())],
+        label_rows=label_rows,
+        sort_keys=[
+            None if checked is None else checked[first_data_row:]
+            for checked in (_checked_sort_keys(keys, len(data.body)) for keys in data.sort_keys)
+        ],
     )
     if data.truncated:
         more = nodes.entry(morecols=n_columns - 1, classes=["df-table-more"])

@@ -7,18 +7,24 @@ written for the original directive, which went through CSV, must show the same
 cell text. We call pandas' own per-column CSV formatter rather than imitate it;
 no CSV text is ever produced or parsed.
 
+It also records what each column holds (:class:`~sphinx_df_table.messages.ColumnFacts`)
+and, for the columns that sort as numbers, a sort key per cell taken from the
+raw value (:func:`sort_keys`).
+
 This module runs in the snippet worker (it needs pandas); the Sphinx process
-only ever sees the resulting strings.
+only ever sees the resulting strings and facts.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
-from ..messages import TableData
+from ..messages import ColumnFacts, ColumnKind, TableData
 
 #: Keyword arguments ``to_csv`` passes to pandas' formatters by default.
 _CSV_FORMAT: dict[str, Any] = {
@@ -73,6 +79,75 @@ def _is_numeric(dtype: Any) -> bool:
     return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
 
 
+def column_kind(dtype: Any) -> ColumnKind:
+    """The kind of a column (or index level) of ``dtype``, for sorting it.
+
+    Categories are ``"text"`` whatever their categories are (their order is
+    the categories' order, not the values'); complex numbers are ``"text"``
+    too: they have no order.
+    """
+    types = pd.api.types
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "text"
+    if types.is_bool_dtype(dtype):
+        return "bool"
+    if types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if types.is_timedelta64_dtype(dtype):
+        return "timedelta"
+    if types.is_numeric_dtype(dtype) and not types.is_complex_dtype(dtype):
+        return "number"
+    return "text"
+
+
+def column_facts(dtype: Any) -> ColumnFacts:
+    """A data column's kind and default alignment: numbers (complex ones too) right."""
+    return ColumnFacts(kind=column_kind(dtype), align="right" if _is_numeric(dtype) else "")
+
+
+#: ``repr`` of the floats that the browser's ``parseFloat`` would not read back.
+_SPECIAL_KEYS = {"nan": "", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def sort_keys(
+    values: pd.Series | pd.Index, kind: ColumnKind, csv_texts: list[str] | None = None
+) -> list[str] | None:
+    """Sort keys of raw ``values`` (one per value, in order); ``None`` for ``"text"``.
+
+    A key is what ``parseFloat`` reads as the value's position: numbers as the
+    ``repr`` of their ``float``, datetimes as seconds since the epoch (UTC;
+    naive ones taken as UTC), timedeltas as seconds, booleans as ``"0"``/``"1"``,
+    infinities as ``"Infinity"``/``"-Infinity"``. A missing value (NaN, NaT,
+    ``None``, ``pd.NA``) has the empty key. Keys come from the values, never
+    from their display text, so formats, ``:na-rep:`` and Styler display
+    functions do not change how a column sorts.
+
+    ``csv_texts``, the values' unformatted cell text (see :func:`frame_to_table`),
+    saves the work for a ``float64`` column: ``to_csv`` writes exactly these
+    ``repr`` texts (empty when missing), which the oracle tests check.
+    """
+    if kind == "text":
+        return None
+    if csv_texts is not None and values.dtype == np.float64:
+        return [_SPECIAL_KEYS.get(text, text) for text in csv_texts]
+    series = pd.Series(values, copy=False)
+    if kind == "datetime" and getattr(series.dtype, "tz", None) is not None:
+        series = series.dt.tz_convert(None)  # to UTC, then naive
+    if kind in ("datetime", "timedelta"):
+        # In numpy, in the values' own unit: pandas' Timestamp arithmetic would
+        # go through nanoseconds, which overflow beyond the years 1677-2262.
+        ticks = series.to_numpy()
+        if kind == "datetime":
+            ticks = ticks - np.array(0, dtype=ticks.dtype)  # the epoch, in their unit
+        floats: list[float] = (ticks / np.timedelta64(1, "s")).tolist()
+    else:
+        floats = series.to_numpy(dtype=np.float64, na_value=np.nan).tolist()
+    if kind == "bool":
+        return ["" if math.isnan(value) else "1" if value else "0" for value in floats]
+    texts = map(repr, floats)
+    return [_SPECIAL_KEYS.get(text, text) for text in texts]
+
+
 @dataclass(frozen=True)
 class TableOptions:
     """How the worker turns a frame into text (the directive's render options).
@@ -96,10 +171,15 @@ class TableOptions:
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> TableOptions:
+        """The options from the directive's ``"table"`` render spec (field name -> value).
+
+        Raises :class:`TypeError` for a key that is not a field.
+        """
         return cls(**spec)
 
     @property
     def changes_text(self) -> bool:
+        """Whether any option changes data cell text (else it is ``to_csv``'s)."""
         return bool(self.formats or self.float_format or self.na_rep is not None or self.thousands)
 
 
@@ -108,7 +188,11 @@ class FormatError(ResultTypeError):
 
 
 def group_thousands(text: str, separator: str) -> str:
-    """``1234567.25`` -> ``1,234,567.25``; text that is not a plain number is kept."""
+    """``1234567.25`` -> ``1,234,567.25`` (with ``separator`` ``","``).
+
+    Only a plain decimal number (optional ``-``, digits, optional fraction) is
+    grouped; any other text (``1e+16``, ``inf``, words) is returned as it is.
+    """
     sign = "-" if text.startswith("-") else ""
     whole, dot, rest = text[len(sign) :].partition(".")
     if not whole.isdigit() or not (rest.isdigit() or not rest):
@@ -164,8 +248,10 @@ def _runs(keys: list[tuple[object, ...]]) -> list[tuple[int, int]]:
 def hierarchy_spans(levels: list[list[str]]) -> list[tuple[int, int, int]]:
     """Merged cells for repeated outer-level labels: (level, start, length > 1).
 
-    A label merges with its neighbours only while every outer level does too,
-    as pandas sparsifies a MultiIndex; the innermost level never merges.
+    ``levels`` holds one list of label texts per level, outermost first, all
+    of one length. A label merges with its neighbours only while every outer
+    level does too, as pandas sparsifies a MultiIndex; the innermost level
+    never merges. ``start`` is a position within a level.
     """
     spans = []
     for level in range(len(levels) - 1):
@@ -175,6 +261,7 @@ def hierarchy_spans(levels: list[list[str]]) -> list[tuple[int, int, int]]:
 
 
 def is_styler(result: object) -> bool:
+    """Whether ``result`` is a pandas ``Styler`` (``False`` when jinja2 is missing)."""
     try:
         from pandas.io.formats.style import Styler
     except ImportError:  # pragma: no cover - jinja2 (Styler's dependency) missing
@@ -195,7 +282,12 @@ def _styler_parts(styler: Any) -> tuple[pd.DataFrame, list[list[str]], str, bool
 
 
 def as_frame(result: object, name: str) -> Any:
-    """Accept a DataFrame, a Series (shown as one column) or a pandas Styler."""
+    """Accept a DataFrame, a Series (shown as one column) or a pandas Styler.
+
+    Returns the DataFrame (a Series made one) or the Styler itself. Raises
+    :class:`ResultTypeError`, naming the variable ``name``, for anything else
+    and for a frame without rows or columns.
+    """
     if is_styler(result):
         frame = result.data  # type: ignore[attr-defined]
     elif isinstance(result, pd.DataFrame):
@@ -214,7 +306,16 @@ def as_frame(result: object, name: str) -> Any:
 
 
 def frame_to_table(result: Any, options: TableOptions | None = None, name: str = "df") -> TableData:
-    """Format every label and value of ``result`` (a DataFrame or a Styler)."""
+    """Format every label and value of ``result`` (a DataFrame or a Styler).
+
+    Returns the header rows (one per column level, the index names in the
+    corner), the body rows (index columns first, when shown), merged cells,
+    each column's :class:`~sphinx_df_table.messages.ColumnFacts` and sort keys
+    (:func:`sort_keys`), the rows ``options.max_rows`` left out and a Styler's
+    caption. Raises :class:`FormatError` when a format fails or names no column,
+    :class:`ResultTypeError` when a Styler hides every cell; ``name`` is the
+    result variable, for messages.
+    """
     options = options or TableOptions()
     caption, styler_texts, index_wanted = "", None, options.index
     if is_styler(result):
@@ -236,10 +337,11 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
     known = {text for pair in labels for text in pair}
     if unknown := sorted(set(options.formats) - known):
         raise FormatError(f":formats: names no column of '{name}': {', '.join(unknown)}")
+    csv_texts: list[list[str]] | list[None] = [None] * frame.shape[1]
     if styler_texts is not None:
         columns = styler_texts
     else:
-        columns = _column_texts(frame)
+        columns = csv_texts = _column_texts(frame)
         if options.changes_text:
             columns = [
                 _format_column(
@@ -252,7 +354,8 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
                 for j, (full, last) in enumerate(labels)
             ]
     header = _header_rows(frame.columns)
-    numeric = [_is_numeric(dtype) for dtype in frame.dtypes]
+    facts = [column_facts(dtype) for dtype in frame.dtypes]
+    keys = [sort_keys(frame.iloc[:, j], facts[j].kind, csv_texts[j]) for j in range(frame.shape[1])]
     n_header = len(header)
     show_index = (
         isinstance(frame.index, pd.MultiIndex) or any(n is not None for n in frame.index.names)
@@ -283,15 +386,19 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
             spans.append([n_header + start, level, length - 1, 0])
             index_texts[level][start + 1 : start + length] = [""] * (length - 1)
         columns = index_texts + columns
-        numeric = [False] * index_columns + numeric
+        # Index labels sort by their values too, but keep the theme's alignment.
+        levels = [frame.index.get_level_values(level) for level in range(index_columns)]
+        index_kinds = [column_kind(level.dtype) for level in levels]
+        facts = [ColumnFacts(kind=kind) for kind in index_kinds] + facts
+        keys = [sort_keys(lv, kind) for lv, kind in zip(levels, index_kinds, strict=True)] + keys
 
     return TableData(
         header=header,
         body=[list(row) for row in zip(*columns, strict=True)],
-        numeric=numeric,
         spans=spans,
         index_columns=index_columns,
-        align=["right" if flag else "" for flag in numeric],
+        columns=facts,
+        sort_keys=keys,
         truncated=truncated,
         caption=caption,
     )

@@ -183,16 +183,12 @@ class DfChartDirective(SnippetDirective):
     def make_nodes(
         self, result: SnippetResult, options: dict[str, Any], config: DfTableConfig
     ) -> list[nodes.Node]:
-        data = result.table
-        assert data is not None
-        if problem := data.attachments.get("problem"):
-            warn(f"df-chart: {problem}", DfTableWarning.OPTION, self.get_location())
+        drawn = result.chart
+        assert drawn is not None
+        if drawn.problem is not None:
+            warn(f"df-chart: {drawn.problem}", DfTableWarning.OPTION, self.get_location())
             return []
-        chart = df_chart(
-            "",
-            files=dict(data.attachments["files"]),
-            alt=options.get("alt") or data.attachments["alt"],
-        )
+        chart = df_chart("", files=dict(drawn.files), alt=options.get("alt") or drawn.alt)
         self.set_source_info(chart)
         figure = nodes.figure("", chart, classes=["df-chart", *options.get("class", [])])
         if "align" in options:

@@ -28,6 +28,7 @@ from sphinx.util.docutils import SphinxDirective
 from ..build_summary import TableRecord, record_table
 from ..config import DfTableConfig, get_config
 from ..diagnostics import LOGGER, DfTableWarning, warn
+from ..errors import DfTableError
 from ..execute.result_cache import ResultCache, cache_key
 from ..execute.runner import RunnerSettings, SnippetRunner, WorkerStartError
 from ..messages import SnippetError, SnippetResult
@@ -42,11 +43,11 @@ _RUNNER_ATTR = "_df_table_runner"
 Converter = Callable[[str | None], Any]
 
 
-class DfTableError(ExtensionError):
-    """A snippet failed and ``df_table_raise_on_error`` is set."""
+class SnippetFailedError(DfTableError, ExtensionError):
+    """A snippet failed and ``df_table_raise_on_error`` is set (stops the build)."""
 
 
-class OptionError(ValueError):
+class OptionError(DfTableError, ValueError):
     """An option value its converter refused."""
 
 
@@ -280,8 +281,8 @@ class SnippetDirective(SphinxDirective):
                 "%s snippet traceback:\n%s", self.name, error.traceback, location=location
             )
         if raise_on_error:
-            raise DfTableError(f"{location}: {message}")
-        warn(message, DfTableWarning(error.kind), location)
+            raise SnippetFailedError(f"{location}: {message}")
+        warn(message, DfTableWarning.of(error.kind), location)
 
 
 def setup_snippet_runner(app: Sphinx) -> None:

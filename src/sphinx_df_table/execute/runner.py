@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import messages
+from ..errors import DfTableError, ErrorKind
 from ..messages import SnippetError, SnippetResult
 from ..worker.guard import Policy
 
@@ -42,7 +43,7 @@ _THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ ", re.MULTI
 ABORT_GRACE = 0.5
 
 
-class WorkerStartError(RuntimeError):
+class WorkerStartError(DfTableError, RuntimeError):
     """The worker process could not be started; the message says why."""
 
 
@@ -189,17 +190,19 @@ class _WorkerHandle:
         if answer is None:
             return self._timed_out(timeout)
         try:
-            if answer["id"] != request_id:
-                raise ValueError(f"answer to request {answer['id']!r}, not {request_id}")
-            result = SnippetResult.from_plain(answer["result"])
-        except (KeyError, TypeError, ValueError) as exc:
+            decoded = messages.WorkerAnswer.from_plain(answer)
+            if decoded.request_id != request_id:
+                raise messages.ProtocolError(
+                    f"answer to request {decoded.request_id}, not {request_id}"
+                )
+        except messages.ProtocolError as exc:
             # Only a snippet writing to the worker's pipe can cause this.
             return self._crashed(time.monotonic() - started, f"sent a garbled answer ({exc})")
-        if answer.get("restart"):
+        if decoded.restart:
             # The snippet left something behind that cannot be undone (a thread,
             # an audit hook): the next snippet gets a fresh worker.
             self.close()
-        return result
+        return decoded.result
 
     def _timed_out(self, timeout: float) -> SnippetResult:
         # SIGABRT makes faulthandler write where every thread is (at C level, so
@@ -212,7 +215,7 @@ class _WorkerHandle:
         self.close()
         return SnippetResult(
             error=SnippetError(
-                kind="timeout",
+                kind=ErrorKind.TIMEOUT,
                 message=f"the snippet did not finish within {timeout:g} s "
                 "(df_table_timeout in conf.py, or the :timeout: option)",
                 line=_last_fault_line(output, self.main_thread),
@@ -233,7 +236,7 @@ class _WorkerHandle:
         )
         return SnippetResult(
             error=SnippetError(
-                kind="crash",
+                kind=ErrorKind.CRASH,
                 message=f"the snippet's worker process {how}" + (f": {fault}" if fault else ""),
                 line=_last_fault_line(output, self.main_thread),
             ),

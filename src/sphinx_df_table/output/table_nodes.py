@@ -20,6 +20,7 @@ from docutils import nodes
 from docutils.parsers.rst import languages as rst_languages
 from docutils.parsers.rst.states import Inliner
 
+from ..errors import DfTableError
 from ..messages import TableData
 from .compact_rows import COVERED, Cell, is_final, make_rows_node, smartquotable
 
@@ -34,7 +35,7 @@ _MAYBE_MARKUP = re.compile(r"[*`_|\[\\:@]")
 _PEP_RFC = re.compile(r"\b(?:PEP|RFC)\b", re.IGNORECASE)
 
 
-class TableShapeError(ValueError):
+class TableShapeError(DfTableError, ValueError):
     """The options do not fit the table (too many header rows, widths, ...)."""
 
 

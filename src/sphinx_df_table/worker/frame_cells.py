@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from ..errors import DfTableError
 from ..messages import TableData
 
 #: Keyword arguments ``to_csv`` passes to pandas' formatters by default.
@@ -30,7 +31,7 @@ _CSV_FORMAT: dict[str, Any] = {
 }
 
 
-class ResultTypeError(TypeError):
+class ResultTypeError(DfTableError, TypeError):
     """The snippet's result is not something a table can be made from."""
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from sphinx_df_table.execute.result_cache import ResultCache, cache_key
 from sphinx_df_table.errors import ErrorKind
+from sphinx_df_table.execute.result_cache import ResultCache, cache_key
 from sphinx_df_table.messages import SnippetError, SnippetResult, TableData
 
 from .conftest import status_text, write_project

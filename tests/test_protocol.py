@@ -100,7 +100,7 @@ def _result_plain(**change: object) -> dict[str, object]:
 
 
 _GOOD_ERROR = SnippetError(ErrorKind.EXCEPTION, "boom").to_plain()
-_GOOD_FILES = {mime: b"data" for mime in protocol.CHART_FILE_TYPES}
+_GOOD_FILES = dict.fromkeys(protocol.CHART_FILE_TYPES, b"data")
 
 
 @pytest.mark.parametrize(

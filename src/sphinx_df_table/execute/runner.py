@@ -33,23 +33,32 @@ from typing import Any
 from .. import messages
 from ..errors import DfTableError, ErrorKind
 from ..messages import SnippetError, SnippetResult
+from ..worker.failures import SNIPPET_FILENAME
 from ..worker.guard import Policy
 
 #: How long a new worker may take to import pandas and say it is ready.
 STARTUP_TIMEOUT = 120.0
-_FAULT_LINE = re.compile(r'File "<df-table>", line (\d+)')
+_FAULT_LINE = re.compile(rf'File "{re.escape(SNIPPET_FILENAME)}", line (\d+)')
 _THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ ", re.MULTILINE)
 #: How long a timed-out worker gets to write its stack dump before it is killed.
 ABORT_GRACE = 0.5
 
 
 class WorkerStartError(DfTableError, RuntimeError):
-    """The worker process could not be started; the message says why."""
+    """The worker process could not be started (or did not say it was ready
+    within :data:`STARTUP_TIMEOUT` seconds); the message says why."""
 
 
 @dataclass(frozen=True)
 class RunnerSettings:
-    """Everything a worker needs to know once, when it starts."""
+    """Everything a worker needs to know once, when it starts.
+
+    ``srcdir`` is the Sphinx source directory (readable, and the worker's first
+    working directory); ``allowed_paths`` more readable directories
+    (``df_table_allowed_paths``); ``allow_unsafe`` turns the file guard off;
+    ``memory_limit`` caps the worker's address space, in bytes (``None``: no
+    cap); ``sys_path`` is the worker's ``sys.path``.
+    """
 
     srcdir: str
     allowed_paths: tuple[str, ...] = ()
@@ -178,7 +187,12 @@ class _WorkerHandle:
             return ""
 
     def exchange(self, request: dict[str, Any], timeout: float) -> SnippetResult:
-        """Send a request and wait for its answer, or turn what happened into an error."""
+        """Send ``request`` and wait up to ``timeout`` seconds for its answer.
+
+        A timeout, a dead worker or a malformed answer becomes a result with a
+        ``timeout`` or ``crash`` error (the worker is then replaced); raises
+        nothing for what the snippet does.
+        """
         started = time.monotonic()
         self.requests += 1
         request_id = self.requests
@@ -351,7 +365,12 @@ class SnippetRunner:
         timeout: float = 30.0,
         render: dict[str, Any] | None = None,
     ) -> SnippetResult:
-        """Run ``code`` in ``cwd`` and return its table, or the located error.
+        """Run ``code`` in ``cwd`` and return its table or chart, or the located error.
+
+        ``preamble`` runs first in the same namespace; ``result_var`` names the
+        result's variable; ``timeout`` is in seconds. Raises
+        :class:`WorkerStartError` when no worker can be started (once per
+        process: later calls raise the same error at once).
 
         ``render`` is passed to
         :func:`~sphinx_df_table.worker.rendering.render_result` in the worker.

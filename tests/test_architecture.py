@@ -131,3 +131,9 @@ def test_find_cycle_reports_the_modules_of_a_cycle() -> None:
 def test_the_package_has_no_import_cycle() -> None:
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_no_module_is_named_after_a_standard_library_module() -> None:
+    """``worker/signal.py`` would read as the stdlib's in tracebacks and imports."""
+    clashes = [name for name in MODULES if name.rsplit(".", 1)[-1] in sys.stdlib_module_names]
+    assert clashes == []

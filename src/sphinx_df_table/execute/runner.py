@@ -380,7 +380,6 @@ class SnippetRunner:
             "cwd": cwd,
             "preamble": preamble,
             "result_var": result_var,
-            "timeout": timeout,
             "render": render or {},
         }
         return self._worker().exchange(request, timeout)

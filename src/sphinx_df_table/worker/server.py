@@ -183,7 +183,7 @@ def main(argv: list[str]) -> int:
         return 1 if not isinstance(exc, SystemExit) else 2
     # On a timeout the parent sends SIGABRT: faulthandler then writes every
     # thread's stack to the capture file, and the main thread's names the line.
-    ready = {"ready": True, "pid": os.getpid(), "main_thread": threading.get_ident()}
+    ready = {"ready": True, "main_thread": threading.get_ident()}
     messages.write_message(resp_fd, ready)
     while True:
         try:

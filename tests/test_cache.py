@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
+from sphinx_df_table.errors import ErrorKind
 from sphinx_df_table.execute.result_cache import ResultCache, cache_key
 from sphinx_df_table.messages import SnippetError, SnippetResult, TableData
 
@@ -19,7 +20,7 @@ from .conftest import status_text, write_project
 
 
 def result(files: tuple[str, ...] = ()) -> SnippetResult:
-    return SnippetResult(table=TableData([["a"]], [["1"]], [True]), files_read=files, seconds=0.5)
+    return SnippetResult(table=TableData([["a"]], [["1"]]), files_read=files, seconds=0.5)
 
 
 def test_cache_round_trip_and_file_validation(tmp_path: Path) -> None:
@@ -49,7 +50,7 @@ def test_cache_round_trip_and_file_validation(tmp_path: Path) -> None:
 def test_errors_are_not_cached(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path / "cache", [str(tmp_path)])
     key = cache_key(code="x", preamble="", result_var="df", cwd=str(tmp_path))
-    cache.put(key, SnippetResult(error=SnippetError(kind="exception", message="boom")))
+    cache.put(key, SnippetResult(error=SnippetError(kind=ErrorKind.EXCEPTION, message="boom")))
     assert cache.get(key) is None
     assert not list((tmp_path / "cache").rglob("*.pickle"))
 

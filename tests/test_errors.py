@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import re
 from pathlib import Path
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
+
+import sphinx_df_table
+from sphinx_df_table.diagnostics import DfTableWarning
+from sphinx_df_table.errors import DfTableError, ErrorKind
 
 from .conftest import run_sphinx_build, warnings_of, write_project
 
@@ -197,3 +203,38 @@ def test_locations_do_not_depend_on_the_working_directory(build, tmp_path: Path)
     inc = Path(app.srcdir, "parts", "bad.inc")
     assert option.startswith(f"{inc}:1:") and "[df_table.option]" in option
     assert failure.startswith(f"{inc}:9:") and "NameError" in failure
+
+
+# ------------------------------------------------------- one error vocabulary
+
+
+def test_every_error_kind_is_the_warning_subtype_of_the_same_name() -> None:
+    for kind in ErrorKind:
+        assert DfTableWarning[kind.name].value == kind.value
+        assert DfTableWarning.of(kind) is DfTableWarning[kind.name]
+
+
+def _package_modules() -> list[str]:
+    """Every module of the package, but ``worker.__main__`` (importing it serves)."""
+    prefix = f"{sphinx_df_table.__name__}."
+    walked = pkgutil.walk_packages(sphinx_df_table.__path__, prefix)
+    return [sphinx_df_table.__name__] + [
+        info.name for info in walked if not info.name.endswith(".__main__")
+    ]
+
+
+def test_every_exception_of_the_package_derives_from_df_table_error() -> None:
+    defined = [
+        value
+        for name in _package_modules()
+        for value in vars(importlib.import_module(name)).values()
+        if isinstance(value, type) and issubclass(value, BaseException) and value.__module__ == name
+    ]
+    assert len(defined) >= 10, defined  # the walk found the modules
+    strays = [
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in defined
+        if not issubclass(cls, DfTableError)
+    ]
+    assert strays == [], f"not derived from errors.DfTableError: {strays}"
+    assert [cls for cls in defined if cls.__name__ == "DfTableError"] == [DfTableError]

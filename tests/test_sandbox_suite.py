@@ -227,6 +227,22 @@ CASES = [
         ("garbled answer",),
     ),
     Case(
+        # A whole, well-framed answer whose table holds a number where a cell's
+        # text belongs: refused on decoding, for this table alone.
+        "forged-cells",
+        "crash",
+        "import os, pickle, struct, sys\n"
+        "table = {'header': [['a']], 'body': [[1]], 'numeric': [True], 'spans': [],"
+        " 'index_columns': 0, 'align': [], 'truncated': 0, 'caption': '', 'csv': None}\n"
+        "result = {'table': table, 'chart': None, 'error': None, 'files_read': [],"
+        " 'output': '', 'seconds': 0.0}\n"
+        "data = pickle.dumps({'id': 0, 'result': result, 'restart': None})\n"
+        f"os.write({RESPONSE_FD}, struct.pack('!Q', len(data)) + data)\n"
+        "df = pd.DataFrame({'a': [1]})",
+        None,
+        ("garbled answer", "holds something other than text"),
+    ),
+    Case(
         "close-pipe",
         "crash",
         f"import os, sys\nos.close({RESPONSE_FD})\ndf = pd.DataFrame({{'a': [1]}})",

@@ -20,16 +20,18 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .config import setup_config
     from .directives.chart import setup_chart
     from .directives.table import setup_directive
+    from .output.assets import setup_assets
     from .output.interactive import setup_interactive
 
     setup_config(app)
     setup_directive(app)
     setup_chart(app)
     setup_interactive(app)
+    setup_assets(app)
     setup_summary(app)
     return {
         "version": __version__,
-        # Per-document table records are kept in the environment (summary.py).
+        # Per-document table records are kept in the environment (build_summary.py).
         "env_version": 1,
         # Each reader process starts its own worker (see execute/runner.py); what
         # the writers get (compact rows, chart files, CSV text) is plain data

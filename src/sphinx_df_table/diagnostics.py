@@ -12,28 +12,36 @@ from enum import Enum
 
 from sphinx.util.logging import getLogger
 
+from .errors import ErrorKind
+
 WARNING_TYPE = "df_table"
 LOGGER = getLogger("sphinx_df_table")
 
 
 class DfTableWarning(Enum):
-    """Subtypes of ``df_table`` warnings."""
+    """Subtypes of ``df_table`` warnings.
 
-    SYNTAX = "syntax"
+    The subtypes of a failed snippet take their values from
+    :class:`~sphinx_df_table.errors.ErrorKind` (same name, same value), so the
+    kind the worker reports is always a subtype here: ``DfTableWarning(kind.value)``.
+    """
+
+    SYNTAX = ErrorKind.SYNTAX.value
     """The snippet (or ``df_table_preamble``) is not valid Python."""
-    EXCEPTION = "exception"
+    EXCEPTION = ErrorKind.EXCEPTION.value
     """The snippet raised an exception (including ``SystemExit``, ``KeyboardInterrupt``)."""
-    RESULT = "result"
+    RESULT = ErrorKind.RESULT.value
     """The snippet defined no result variable, or not a non-empty DataFrame/Series."""
     OPTION = "option"
     """A directive option has an invalid value, or does not fit the table."""
-    TIMEOUT = "timeout"
+    TIMEOUT = ErrorKind.TIMEOUT.value
     """The snippet ran longer than ``df_table_timeout`` / ``:timeout:``."""
-    CRASH = "crash"
-    """The worker process running the snippet died (``os._exit``, a segfault, ...)."""
-    MEMORY = "memory"
+    CRASH = ErrorKind.CRASH.value
+    """The worker process running the snippet died (``os._exit``, a segfault, ...),
+    or answered with something that is not a valid result message."""
+    MEMORY = ErrorKind.MEMORY.value
     """The snippet ran out of memory (``df_table_memory_limit``)."""
-    ACCESS = "access"
+    ACCESS = ErrorKind.ACCESS.value
     """The snippet did something the file-access policy refuses."""
     TRUNCATED = "truncated"
     """A table had more rows than ``df_table_max_rows``; the rest are left out."""
@@ -45,7 +53,16 @@ class DfTableWarning(Enum):
     """A ``df-chart`` cannot be drawn: matplotlib is not installed
     (``pip install sphinx-df-table[charts]``)."""
 
+    @classmethod
+    def of(cls, kind: ErrorKind) -> DfTableWarning:
+        """The subtype that reports a snippet failure of ``kind`` (same value)."""
+        return cls(kind.value)
+
 
 def warn(message: str, subtype: DfTableWarning, location: str | None) -> None:
-    """Log one df-table warning at ``location`` (``"path/file.rst:LINE"``)."""
+    """Log one ``df_table.<subtype>`` warning at ``location`` (``"path/file.rst:LINE"``).
+
+    ``location`` ``None`` logs it without a location. Raises nothing itself;
+    Sphinx raises ``SphinxWarning`` when warnings are errors (``-W``).
+    """
     LOGGER.warning(message, type=WARNING_TYPE, subtype=subtype.value, location=location)

@@ -7,6 +7,13 @@ cannot smuggle an object whose ``__reduce__`` would run code in Sphinx.
 
 Messages are length-prefixed pickles on dedicated pipes (not stdout), so C-level
 writes to file descriptor 1 inside the worker can never corrupt the stream.
+
+A snippet's outcome travels as the dataclasses below (:class:`SnippetResult`
+holding a :class:`TableData`, a :class:`ChartData` or a :class:`SnippetError`),
+each turned into plain data by ``to_plain`` and back by ``from_plain``. The
+decoding side trusts nothing: ``from_plain`` checks every field's type and
+shape and raises :class:`ProtocolError` on anything else, since a snippet can
+write to the worker's pipe (and the result cache is a file on disk).
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ import pickle
 import select
 import struct
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any, Literal, cast, get_args
+
+from .errors import DfTableError, ErrorKind
 
 _HEADER = struct.Struct("!Q")
 #: Joins a table's cells on the wire (ASCII "unit separator"), unless a cell holds it.
@@ -27,8 +36,8 @@ _CELL_SEPARATOR = "\x1f"
 MAX_MESSAGE_BYTES = 1 << 31
 
 
-class ProtocolError(Exception):
-    """The other side closed the pipe or sent something that is not a message."""
+class ProtocolError(DfTableError):
+    """The other side closed the pipe or sent something that is not a valid message."""
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -39,7 +48,11 @@ class _PlainUnpickler(pickle.Unpickler):
 
 
 def loads_plain(data: bytes) -> Any:
-    """Decode a message that must consist of plain data only."""
+    """Unpickle ``data``, which must consist of plain data only.
+
+    Raises ``pickle.UnpicklingError`` (or another unpickling error: ``EOFError``,
+    ``ValueError``...) on a pickle that names any class or is not a pickle.
+    """
     return _PlainUnpickler(io.BytesIO(data)).load()
 
 
@@ -69,7 +82,11 @@ def _read_exact(fd: int, size: int, deadline: float | None = None) -> bytes:
 
 
 def write_message(fd: int, payload: Any) -> None:
-    """Send one message: an 8-byte length, then the pickle."""
+    """Send ``payload`` on file descriptor ``fd``: an 8-byte length, then the pickle.
+
+    Blocks until all is written; raises ``OSError`` when the pipe is closed and
+    whatever pickling raises (``MemoryError`` for a result too large).
+    """
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
@@ -78,7 +95,12 @@ def write_message(fd: int, payload: Any) -> None:
 
 
 def read_message(fd: int, *, plain: bool, deadline: float | None = None) -> Any:
-    """Receive one message; ``plain=True`` for anything coming from the worker.
+    """Receive one message from file descriptor ``fd``.
+
+    ``plain=True`` (for anything coming from the worker) refuses any class,
+    raising :class:`ProtocolError`; ``plain=False`` unpickles anything (only
+    for what the worker reads from its parent). Raises :class:`ProtocolError`
+    when the pipe closes first or the length is absurd.
 
     With a ``deadline`` (a :func:`time.monotonic` value), the *whole* message
     must arrive by then, or :class:`ProtocolTimeout` is raised: a snippet that
@@ -116,19 +138,86 @@ class ColumnFacts:
     align: Alignment = ""
 
 
+def _fail(what: str, problem: str) -> ProtocolError:
+    return ProtocolError(f"malformed message: {what} {problem}")
+
+
+def _fields(value: Any, what: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """``value`` as a dict that has every one of ``keys``."""
+    if not isinstance(value, dict):
+        raise _fail(what, f"is a {type(value).__name__}, not a dict")
+    missing = [key for key in keys if key not in value]
+    if missing:
+        raise _fail(what, f"lacks {', '.join(missing)}")
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise _fail(what, f"is a {type(value).__name__}, not text")
+    return value
+
+
+def _optional_text(value: Any, what: str) -> str | None:
+    return None if value is None else _text(value, what)
+
+
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(what, f"is a {type(value).__name__}, not a bool")
+    return value
+
+
+def _count(value: Any, what: str, minimum: int = 0) -> int:
+    """A whole number of at least ``minimum`` (a ``bool`` is not one)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise _fail(what, f"is {value!r}, not a whole number >= {minimum}")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _fail(what, f"is a {type(value).__name__}, not a list")
+    return value
+
+
+def _texts(value: Any, what: str) -> list[str]:
+    items = _list(value, what)
+    if not all(type(item) is str for item in items):
+        raise _fail(what, "holds something other than text")
+    return items
+
+
+def _rows(value: Any, what: str) -> list[list[str]]:
+    return [_texts(row, f"a row of {what}") for row in _list(value, what)]
+
+
+def _sized(items: list[Any], width: int, what: str) -> list[Any]:
+    """``items``, which must have one entry per column (or none at all)."""
+    if items and len(items) != width:
+        raise _fail(what, f"has {len(items)} entries for {width} columns")
+    return items
+
+
+#: The files of a drawn chart, by MIME type (what Sphinx's image candidates are
+#: keyed by): every chart is drawn in all of them.
+CHART_FILE_TYPES = ("image/svg+xml", "application/pdf", "image/png")
+_ALIGNMENTS = get_args(Alignment)
+_KINDS = get_args(ColumnKind)
+
+
 @dataclass(frozen=True)
 class TableData:
     """A DataFrame reduced to what a table needs: text, already formatted.
 
     ``header`` holds one row per column-label level; ``body`` one row per data
-    row. Every cell is a string.
+    row; every row has one cell per column and every cell is a string.
     """
 
     header: list[list[str]]
     body: list[list[str]]
-    #: Plain data a renderer adds for the directive (e.g. ``"csv"``: the raw
-    #: values as CSV text for a download; chart files as ``bytes``).
-    attachments: dict[str, Any] = field(default_factory=dict)
+    #: The rest by keyword only: several are lists, easy to pass in the wrong place.
+    _: KW_ONLY
     #: Merged cells, ``[row, column, morerows, morecols]`` in the grid of
     #: header rows then body rows; the cells they cover hold ``""``.
     spans: list[list[int]] = field(default_factory=list)
@@ -143,14 +232,17 @@ class TableData:
     truncated: int = 0
     #: A caption the result carries (a pandas ``Styler``'s).
     caption: str = ""
+    #: The raw values as CSV text, for a download link (only when one was asked for).
+    csv: str | None = None
 
     @property
     def n_columns(self) -> int:
+        """The number of columns (0 for a table without rows)."""
         rows = self.header or self.body
         return len(rows[0]) if rows else 0
 
     def to_plain(self) -> dict[str, Any]:
-        """Plain data; the body as one string when it can be, for speed.
+        """This table as plain data; the body as one string when it can be, for speed.
 
         Pickling (and unpickling) 10,000 small strings costs a few milliseconds;
         one string joined with a separator that no cell contains costs almost
@@ -158,7 +250,6 @@ class TableData:
         """
         plain: dict[str, Any] = {
             "header": self.header,
-            "attachments": self.attachments,
             "spans": self.spans,
             "index_columns": self.index_columns,
             "columns": [[facts.kind, facts.align] for facts in self.columns],
@@ -166,6 +257,7 @@ class TableData:
             "sort_keys": [None if k is None else _CELL_SEPARATOR.join(k) for k in self.sort_keys],
             "truncated": self.truncated,
             "caption": self.caption,
+            "csv": self.csv,
         }
         width = len(self.body[0]) if self.body else 0
         if width and all(len(row) == width for row in self.body):
@@ -178,65 +270,208 @@ class TableData:
         return plain
 
     @classmethod
-    def from_plain(cls, data: dict[str, Any]) -> TableData:
-        if "body_joined" in data:
-            cells, width = data["body_joined"].split(_CELL_SEPARATOR), data["width"]
+    def from_plain(cls, data: Any) -> TableData:
+        """The table that :meth:`to_plain` made ``data`` of.
+
+        Raises :class:`ProtocolError` when a field is missing or of the wrong
+        type, or when a row, ``columns`` or ``sort_keys`` does not have one
+        entry per column (and each key list one key per body row), or a span
+        or ``index_columns`` lies outside the table.
+        """
+        fields = _fields(
+            data,
+            "table",
+            (
+                "header",
+                "spans",
+                "index_columns",
+                "columns",
+                "sort_keys",
+                "truncated",
+                "caption",
+                "csv",
+            ),
+        )
+        header = _rows(fields["header"], "the table header")
+        if "body_joined" in fields:
+            joined = _text(fields["body_joined"], "the table body")
+            width = _count(fields.get("width"), "the table width", minimum=1)
+            cells = joined.split(_CELL_SEPARATOR)
+            if len(cells) % width:
+                raise _fail("the table body", f"has {len(cells)} cells, not rows of {width}")
             body = [cells[i : i + width] for i in range(0, len(cells), width)]
         else:
-            body = data["body"]
+            body = _rows(fields.get("body"), "the table body")
+        width = len((header or body)[0]) if header or body else 0
+        for row in (*header, *body):
+            if len(row) != width:
+                raise _fail("a table row", f"has {len(row)} cells, not {width}")
+        columns = [
+            _column_facts(facts)
+            for facts in _sized(_list(fields["columns"], "columns"), width, "columns")
+        ]
+        sort_keys = [
+            _sort_keys(keys, len(body))
+            for keys in _sized(_list(fields["sort_keys"], "sort_keys"), width, "sort_keys")
+        ]
+        height = len(header) + len(body)
+        spans = [_span(span, height, width) for span in _list(fields["spans"], "spans")]
+        index_columns = _count(fields["index_columns"], "index_columns")
+        if index_columns > width:
+            raise _fail("index_columns", f"is {index_columns} for {width} columns")
         return cls(
-            header=data["header"],
+            header=header,
             body=body,
-            attachments=data.get("attachments", {}),
-            spans=data.get("spans", []),
-            index_columns=data.get("index_columns", 0),
-            columns=[ColumnFacts(kind, align) for kind, align in data.get("columns", [])],
-            sort_keys=[
-                None if k is None else k.split(_CELL_SEPARATOR) if body else []
-                for k in data.get("sort_keys", [])
-            ],
-            truncated=data.get("truncated", 0),
-            caption=data.get("caption", ""),
+            spans=spans,
+            index_columns=index_columns,
+            columns=columns,
+            sort_keys=sort_keys,
+            truncated=_count(fields["truncated"], "truncated"),
+            caption=_text(fields["caption"], "caption"),
+            csv=_optional_text(fields["csv"], "csv"),
         )
+
+
+def _column_facts(value: Any) -> ColumnFacts:
+    """One column's ``[kind, align]`` pair."""
+    pair = _texts(value, "a column's facts")
+    if len(pair) != 2 or pair[0] not in _KINDS or pair[1] not in _ALIGNMENTS:
+        raise _fail("a column's facts", f"are {pair!r}, not [kind, alignment]")
+    return ColumnFacts(cast(ColumnKind, pair[0]), cast(Alignment, pair[1]))
+
+
+def _sort_keys(value: Any, rows: int) -> list[str] | None:
+    """One column's sort keys (joined on the wire), one per body row, or ``None``."""
+    if value is None:
+        return None
+    keys = _text(value, "a column's sort keys").split(_CELL_SEPARATOR) if rows else []
+    if len(keys) != rows:
+        raise _fail("a column's sort keys", f"are {len(keys)} for {rows} rows")
+    return keys
+
+
+def _span(value: Any, height: int, width: int) -> list[int]:
+    """One merged cell, ``[row, column, morerows, morecols]``, inside the grid."""
+    numbers = [_count(number, "a span") for number in _list(value, "a span")]
+    if len(numbers) != 4:
+        raise _fail("a span", f"has {len(numbers)} numbers, not 4")
+    row, column, more_rows, more_columns = numbers
+    if row + more_rows >= height or column + more_columns >= width:
+        raise _fail("a span", f"{numbers} reaches outside the table ({height}x{width})")
+    return numbers
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """A drawn chart: its files and the text alternative, or why it was not drawn.
+
+    ``files`` maps each MIME type of :data:`CHART_FILE_TYPES` to that file's
+    bytes; ``alt`` is the default text alternative. When the chart options do
+    not fit the snippet's data (a missing column, text where numbers belong),
+    ``problem`` says why and ``files`` is empty: the directive reports it as a
+    ``df_table.option`` warning, not as a failed snippet.
+    """
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    alt: str = ""
+    problem: str | None = None
+
+    def to_plain(self) -> dict[str, Any]:
+        """This chart as plain data."""
+        return {"files": self.files, "alt": self.alt, "problem": self.problem}
+
+    @classmethod
+    def from_plain(cls, data: Any) -> ChartData:
+        """The chart that :meth:`to_plain` made ``data`` of.
+
+        Raises :class:`ProtocolError` on a missing field or one of the wrong
+        type, and unless ``files`` holds exactly the :data:`CHART_FILE_TYPES`
+        (none when there is a ``problem``).
+        """
+        fields = _fields(data, "chart", ("files", "alt", "problem"))
+        files = fields["files"]
+        if not isinstance(files, dict) or not all(
+            isinstance(mime, str) and isinstance(content, bytes) for mime, content in files.items()
+        ):
+            raise _fail("the chart files", "are not a dict of MIME type -> bytes")
+        problem = _optional_text(fields["problem"], "the chart problem")
+        expected = set() if problem is not None else set(CHART_FILE_TYPES)
+        if set(files) != expected:
+            raise _fail("the chart files", f"are {sorted(files)}, not {sorted(expected)}")
+        return cls(files=files, alt=_text(fields["alt"], "the chart alt text"), problem=problem)
 
 
 @dataclass(frozen=True)
 class SnippetError:
-    """Why a snippet produced no table, located in the snippet.
+    """Why a snippet produced no result, located in the snippet.
 
-    ``kind`` is one of the warning subtypes (see :mod:`sphinx_df_table.diagnostics`); ``line`` is
-    1-based within the snippet (``None`` when no line is to blame, e.g. a wrong
-    result type); ``in_preamble`` is true when the failing line is in
-    ``df_table_preamble`` rather than the snippet.
+    ``kind`` says how it failed (and so which ``df_table.*`` warning reports
+    it); ``line`` is 1-based within the snippet (``None`` when no line is to
+    blame, e.g. a wrong result type); ``in_preamble`` is true when the failing
+    line is in ``df_table_preamble`` rather than the snippet; ``traceback`` is
+    the author's traceback (``""`` when there is none).
     """
 
-    kind: str
+    kind: ErrorKind
     message: str
     line: int | None = None
     in_preamble: bool = False
     traceback: str = ""
 
     def to_plain(self) -> dict[str, Any]:
-        return asdict(self)
+        """This error as plain data (the kind as its text value)."""
+        return {
+            "kind": self.kind.value,
+            "message": self.message,
+            "line": self.line,
+            "in_preamble": self.in_preamble,
+            "traceback": self.traceback,
+        }
 
     @classmethod
-    def from_plain(cls, data: dict[str, Any]) -> SnippetError:
-        return cls(**data)
+    def from_plain(cls, data: Any) -> SnippetError:
+        """The error that :meth:`to_plain` made ``data`` of.
+
+        Raises :class:`ProtocolError` on a missing field, one of the wrong type,
+        or a kind that is no :class:`~sphinx_df_table.errors.ErrorKind`.
+        """
+        fields = _fields(data, "error", ("kind", "message", "line", "in_preamble", "traceback"))
+        try:
+            kind = ErrorKind(fields["kind"])
+        except ValueError:
+            raise _fail("the error kind", f"{fields['kind']!r} is unknown") from None
+        line = fields["line"]
+        return cls(
+            kind=kind,
+            message=_text(fields["message"], "the error message"),
+            line=None if line is None else _count(line, "the error line", minimum=1),
+            in_preamble=_flag(fields["in_preamble"], "in_preamble"),
+            traceback=_text(fields["traceback"], "the traceback"),
+        )
 
 
 @dataclass(frozen=True)
 class SnippetResult:
-    """The outcome of one snippet: a table or an error, plus what it touched."""
+    """The outcome of one snippet, plus what it touched.
+
+    Exactly one of ``table`` (a ``df-table``), ``chart`` (a ``df-chart``) and
+    ``error`` is set. ``files_read`` holds the absolute paths the snippet
+    opened, in order; ``output`` what it printed; ``seconds`` how long it ran
+    (wall clock).
+    """
 
     table: TableData | None = None
+    chart: ChartData | None = None
     error: SnippetError | None = None
     files_read: tuple[str, ...] = ()
     output: str = ""
     seconds: float = 0.0
 
     def to_plain(self) -> dict[str, Any]:
+        """This result as plain data."""
         return {
             "table": self.table.to_plain() if self.table else None,
+            "chart": self.chart.to_plain() if self.chart else None,
             "error": self.error.to_plain() if self.error else None,
             "files_read": list(self.files_read),
             "output": self.output,
@@ -244,11 +479,53 @@ class SnippetResult:
         }
 
     @classmethod
-    def from_plain(cls, data: dict[str, Any]) -> SnippetResult:
+    def from_plain(cls, data: Any) -> SnippetResult:
+        """The result that :meth:`to_plain` made ``data`` of.
+
+        Raises :class:`ProtocolError` when a field is missing or malformed, or
+        when not exactly one of table, chart and error is there.
+        """
+        fields = _fields(
+            data, "result", ("table", "chart", "error", "files_read", "output", "seconds")
+        )
+        present = [key for key in ("table", "chart", "error") if fields[key] is not None]
+        if len(present) != 1:
+            raise _fail("the result", f"holds {present or 'nothing'}, not one of table/chart/error")
+        seconds = fields["seconds"]
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+            raise _fail("seconds", f"is {seconds!r}, not a duration")
         return cls(
-            table=TableData.from_plain(data["table"]) if data["table"] else None,
-            error=SnippetError.from_plain(data["error"]) if data["error"] else None,
-            files_read=tuple(data["files_read"]),
-            output=data["output"],
-            seconds=data["seconds"],
+            table=None if fields["table"] is None else TableData.from_plain(fields["table"]),
+            chart=None if fields["chart"] is None else ChartData.from_plain(fields["chart"]),
+            error=None if fields["error"] is None else SnippetError.from_plain(fields["error"]),
+            files_read=tuple(_texts(fields["files_read"], "files_read")),
+            output=_text(fields["output"], "output"),
+            seconds=float(seconds),
+        )
+
+
+@dataclass(frozen=True)
+class WorkerAnswer:
+    """The worker's answer to request ``request_id``: the result, and whether it
+    must be replaced (``restart`` says why, e.g. a thread the snippet left running)."""
+
+    request_id: int
+    result: SnippetResult
+    restart: str | None = None
+
+    def to_plain(self) -> dict[str, Any]:
+        """This answer as plain data."""
+        return {"id": self.request_id, "result": self.result.to_plain(), "restart": self.restart}
+
+    @classmethod
+    def from_plain(cls, data: Any) -> WorkerAnswer:
+        """The answer that :meth:`to_plain` made ``data`` of.
+
+        Raises :class:`ProtocolError` on anything malformed in it.
+        """
+        fields = _fields(data, "answer", ("id", "result", "restart"))
+        return cls(
+            request_id=_count(fields["id"], "the request id"),
+            result=SnippetResult.from_plain(fields["result"]),
+            restart=_optional_text(fields["restart"], "restart"),
         )

@@ -56,7 +56,10 @@ _SIZE_RANGE = (0.5, 40.0)
 
 
 def chart_length(argument: str | None) -> float:
-    """A length (``640px``, ``6in``, ``15cm``, ``640``: pixels) in inches."""
+    """A length (``640px``, ``6in``, ``15cm``, ``640``: pixels) in inches.
+
+    Raises ``ValueError`` for another unit, or a size outside 0.5 to 40 inches.
+    """
     text = str(directives.unchanged_required(argument)).strip().lower()
     match = _LENGTH.match(text)
     unit = match.group(2) if match else None
@@ -75,7 +78,10 @@ def column_name(argument: str | None) -> str:
 
 
 def column_list(argument: str | None) -> list[str]:
-    """Column labels: one per line, or on one line separated by commas."""
+    """Column labels: one per line, or on one line separated by commas.
+
+    Raises ``ValueError`` when there is none.
+    """
     text = str(directives.unchanged_required(argument))
     parts = text.splitlines() if "\n" in text.strip() else text.split(",")
     names = [part.strip() for part in parts if part.strip()]
@@ -85,6 +91,7 @@ def column_list(argument: str | None) -> list[str]:
 
 
 def figure_align(argument: str | None) -> str:
+    """``left``, ``center`` or ``right`` (``:align:``); raises ``ValueError`` otherwise."""
     return str(directives.choice(argument, ("left", "center", "right")))
 
 
@@ -142,6 +149,7 @@ class DfChartDirective(SnippetDirective):
     converters: ClassVar[dict[str, Converter]] = {**CHART_OPTIONS, **EXECUTION_OPTIONS}
 
     def run(self) -> list[nodes.Node]:
+        """The figure of the chart, or a ``df_table.chart``/``option`` warning and nothing."""
         if matplotlib_version() is None:
             warn(
                 f"df-chart needs matplotlib, which is not installed: {INSTALL_HINT}",
@@ -161,6 +169,10 @@ class DfChartDirective(SnippetDirective):
         return super().run()
 
     def render_spec(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The chart options for the worker.
+
+        See :func:`~sphinx_df_table.worker.chart_drawing.render_chart`.
+        """
         return {
             "chart": {
                 "kind": options.get("kind", "bar"),
@@ -183,16 +195,17 @@ class DfChartDirective(SnippetDirective):
     def make_nodes(
         self, result: SnippetResult, options: dict[str, Any], config: DfTableConfig
     ) -> list[nodes.Node]:
-        data = result.table
-        assert data is not None
-        if problem := data.attachments.get("problem"):
-            warn(f"df-chart: {problem}", DfTableWarning.OPTION, self.get_location())
+        """A ``figure`` around the :class:`df_chart` node, with the caption.
+
+        A chart whose options do not fit the data gives a ``df_table.option``
+        warning at the directive instead, and no nodes.
+        """
+        drawn = result.chart
+        assert drawn is not None
+        if drawn.problem is not None:
+            warn(f"df-chart: {drawn.problem}", DfTableWarning.OPTION, self.get_location())
             return []
-        chart = df_chart(
-            "",
-            files=dict(data.attachments["files"]),
-            alt=options.get("alt") or data.attachments["alt"],
-        )
+        chart = df_chart("", files=dict(drawn.files), alt=options.get("alt") or drawn.alt)
         self.set_source_info(chart)
         figure = nodes.figure("", chart, classes=["df-chart", *options.get("class", [])])
         if "align" in options:
@@ -226,6 +239,7 @@ class DfChartImages(SphinxPostTransform):
     default_priority = 90  # before Sphinx's image converters (100 and up)
 
     def run(self, **kwargs: Any) -> None:
+        """Write each chart's files under the doctree directory and replace it by an image."""
         directory = Path(self.env.doctreedir) / "df_chart"
         for chart in list(self.document.findall(df_chart)):
             candidates: dict[str, str] = {}

@@ -26,7 +26,8 @@ _ALIGN = {
 
 
 def index_option(argument: str | None) -> bool | None:
-    """``:index:`` alone or ``yes`` shows the index, ``no`` hides it, ``auto`` decides."""
+    """``:index:`` alone or ``yes`` shows the index (``True``), ``no`` hides it
+    (``False``), ``auto`` decides (``None``); raises ``ValueError`` otherwise."""
     value = (argument or "").strip().lower()
     if value in _TRUE:
         return True
@@ -38,7 +39,10 @@ def index_option(argument: str | None) -> bool | None:
 
 
 def format_string(argument: str | None) -> str:
-    """A ``str.format`` pattern with one field, checked on a number."""
+    """A ``str.format`` pattern with one field, checked on a number.
+
+    Raises ``ValueError`` when there is no ``{`` or formatting 1234.5 fails.
+    """
     value = str(directives.unchanged_required(argument)).strip()
     if "{" not in value:
         raise ValueError(f"{value!r} is not a format such as '{{:,.2f}}'")
@@ -54,7 +58,8 @@ def formats_option(argument: str | None) -> dict[str, str]:
 
     The format is what follows the last ``": "`` before its first ``{``, so
     ``Cost per 1M inferences: ${:,.3f}`` gives the label
-    ``Cost per 1M inferences`` and the format ``${:,.3f}``.
+    ``Cost per 1M inferences`` and the format ``${:,.3f}``. Returns label ->
+    format; raises ``ValueError`` for a line that is not ``label: {format}``.
     """
     formats: dict[str, str] = {}
     for line in str(directives.unchanged_required(argument)).splitlines():
@@ -70,7 +75,11 @@ def formats_option(argument: str | None) -> dict[str, str]:
 
 
 def align_option(argument: str | None) -> list[str]:
-    """One of ``left``/``right``/``center``/``auto`` (or ``l``/``r``/``c``/``-``) per column."""
+    """One of ``left``/``right``/``center``/``auto`` (or ``l``/``r``/``c``/``-``) per column.
+
+    Returns one alignment per column (``""`` for ``auto``); raises
+    ``ValueError`` for any other word.
+    """
     words = str(directives.unchanged_required(argument)).replace(",", " ").split()
     try:
         return [_ALIGN[word.lower()] for word in words]
@@ -95,7 +104,11 @@ RENDER_OPTIONS: dict[str, tuple[str, Any]] = {
 
 
 def table_spec(options: dict[str, Any], default_max_rows: int) -> dict[str, Any]:
-    """The ``"table"`` part of the render spec: only what differs from defaults."""
+    """The ``"table"`` part of the render spec: only what differs from defaults.
+
+    ``options`` are the directive's converted options; ``default_max_rows`` is
+    ``df_table_max_rows`` (0: no limit).
+    """
     spec = {field: options[name] for name, (field, _) in RENDER_OPTIONS.items() if name in options}
     if "max_rows" not in spec and default_max_rows:
         spec["max_rows"] = default_max_rows

@@ -28,6 +28,7 @@ from sphinx.util.docutils import SphinxDirective
 from ..build_summary import TableRecord, record_table
 from ..config import DfTableConfig, get_config
 from ..diagnostics import LOGGER, DfTableWarning, warn
+from ..errors import DfTableError
 from ..execute.result_cache import ResultCache, cache_key
 from ..execute.runner import RunnerSettings, SnippetRunner, WorkerStartError
 from ..messages import SnippetError, SnippetResult
@@ -42,15 +43,16 @@ _RUNNER_ATTR = "_df_table_runner"
 Converter = Callable[[str | None], Any]
 
 
-class DfTableError(ExtensionError):
-    """A snippet failed and ``df_table_raise_on_error`` is set."""
+class SnippetFailedError(DfTableError, ExtensionError):
+    """A snippet failed and ``df_table_raise_on_error`` is set (stops the build)."""
 
 
-class OptionError(ValueError):
-    """An option value its converter refused."""
+class OptionError(DfTableError, ValueError):
+    """An option value its converter refused; the message names the option."""
 
 
 def identifier(argument: str | None) -> str:
+    """A Python variable name (``:df-var:``); raises ``ValueError`` for anything else."""
     value = str(directives.unchanged_required(argument))
     if not value.isidentifier():
         raise ValueError(f"{value!r} is not a Python variable name")
@@ -58,6 +60,7 @@ def identifier(argument: str | None) -> str:
 
 
 def positive_float(argument: str | None) -> float:
+    """A number above 0 (``:timeout:``, in seconds); raises ``ValueError`` otherwise."""
     value = float(directives.unchanged_required(argument))
     if value <= 0:
         raise ValueError("must be a positive number")
@@ -65,6 +68,7 @@ def positive_float(argument: str | None) -> float:
 
 
 def path_list(argument: str | None) -> list[str]:
+    """Whitespace-separated paths (``:depends:``); raises ``ValueError`` without a value."""
     return [p for p in directives.unchanged_required(argument).split() if p]
 
 
@@ -78,7 +82,13 @@ EXECUTION_OPTIONS: dict[str, Converter] = {
 
 
 def convert_options(raw: dict[str, str | None], converters: dict[str, Converter]) -> dict[str, Any]:
-    """Apply each option's converter, naming the option in any error."""
+    """Apply each option's converter to the raw option text.
+
+    ``raw`` maps option names to their text (``None`` for a flag); every name
+    must have a converter in ``converters``. Returns the converted values.
+    Raises :class:`OptionError`, naming the option and its value, when a
+    converter refuses a value (``ValueError`` or ``TypeError``).
+    """
     converted: dict[str, Any] = {}
     for name, value in raw.items():
         try:
@@ -156,13 +166,22 @@ class SnippetDirective(SphinxDirective):
         cls.option_spec = dict.fromkeys(cls.converters, directives.unchanged)
 
     def render_spec(self, options: dict[str, Any]) -> dict[str, Any]:
-        """What the worker needs, beyond the snippet, to produce the result."""
+        """What the worker needs, beyond the snippet, to produce the result.
+
+        ``options`` are the converted options. Returns plain, JSON-serialisable
+        data (part of the cache key): see
+        :func:`~sphinx_df_table.worker.rendering.render_result`.
+        """
         return {}
 
     def make_nodes(
         self, result: SnippetResult, options: dict[str, Any], config: DfTableConfig
     ) -> list[nodes.Node]:
-        """The nodes for a successful result (subclasses implement this)."""
+        """The nodes for a successful result (subclasses implement this).
+
+        ``result`` has the table or chart that :meth:`render_spec` asked for
+        (never an error); ``options`` are the converted options.
+        """
         raise NotImplementedError
 
     def get_location(self) -> str:
@@ -190,6 +209,13 @@ class SnippetDirective(SphinxDirective):
         return f"{source}:{self.lineno + self.content_offset + line}"
 
     def run(self) -> list[nodes.Node]:
+        """Run the snippet (or take its cached result) and return its nodes.
+
+        Every failure (an option, the worker's start, the snippet itself) is a
+        located ``df_table.*`` warning and no nodes; with
+        ``df_table_raise_on_error`` a failed snippet raises
+        :class:`SnippetFailedError` instead.
+        """
         try:
             options = convert_options(self.options, self.converters)
         except OptionError as exc:
@@ -272,6 +298,7 @@ class SnippetDirective(SphinxDirective):
                 )
 
     def _report(self, error: SnippetError, raise_on_error: bool) -> None:
+        """Warn about ``error`` at its snippet line, or raise :class:`SnippetFailedError`."""
         location = self.snippet_location(None if error.in_preamble else error.line)
         where = f" (df_table_preamble, line {error.line})" if error.in_preamble else ""
         message = f"{self.name} snippet failed{where}: {error.message}"
@@ -280,8 +307,8 @@ class SnippetDirective(SphinxDirective):
                 "%s snippet traceback:\n%s", self.name, error.traceback, location=location
             )
         if raise_on_error:
-            raise DfTableError(f"{location}: {message}")
-        warn(message, DfTableWarning(error.kind), location)
+            raise SnippetFailedError(f"{location}: {message}")
+        warn(message, DfTableWarning.of(error.kind), location)
 
 
 def setup_snippet_runner(app: Sphinx) -> None:

@@ -54,6 +54,7 @@ class DfTableDirective(SnippetDirective):
     }
 
     def render_spec(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The table's formatting options, and whether to send CSV text for a download."""
         config = get_config(self.config)
         spec = table_spec(options, config.max_rows)
         return {**({"table": spec} if spec else {}), **download_render_spec(options, config)}
@@ -61,6 +62,11 @@ class DfTableDirective(SnippetDirective):
     def make_nodes(
         self, result: SnippetResult, options: dict[str, Any], config: DfTableConfig
     ) -> list[nodes.Node]:
+        """The table (with its title, download node and cell messages).
+
+        Options that do not fit the table (``:header-rows:``, ``:widths:``...)
+        give a ``df_table.option`` warning instead, and no nodes.
+        """
         data = result.table
         assert data is not None
         title, messages = Table.make_title(self)

@@ -29,10 +29,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from ..messages import SnippetResult, loads_plain
+from ..messages import ProtocolError, SnippetResult, loads_plain
 
 #: Bump when the cached data's meaning changes (cell formatting, structure).
-CACHE_FORMAT = 1
+#: 2: typed results (a table's CSV text and a chart's files as fields of their own).
+CACHE_FORMAT = 2
 
 
 @cache
@@ -61,7 +62,8 @@ def _result_code_fingerprint() -> str:
     """
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sorted([*package.joinpath("worker").glob("*.py"), package / "messages.py"]):
+    shared = [package / "messages.py", package / "errors.py"]
+    for path in sorted([*package.joinpath("worker").glob("*.py"), *shared]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -69,7 +71,12 @@ def _result_code_fingerprint() -> str:
 def cache_key(
     *, code: str, preamble: str, result_var: str, cwd: str, render: dict[str, Any] | None = None
 ) -> str:
-    """The key of a snippet's result: a hash of all that decides it but files."""
+    """The key of a snippet's result: a hash of all that decides it but files.
+
+    ``code`` and ``preamble`` are source text, ``result_var`` the result's
+    variable name, ``cwd`` the directory the snippet runs in and ``render`` the
+    render spec (JSON-serialisable). Returns 64 hex digits.
+    """
     material = json.dumps(
         [code, preamble, result_var, cwd, render or {}, *_library_versions()], sort_keys=True
     )
@@ -105,7 +112,12 @@ class _FileStamp:
 
 
 class ResultCache:
-    """Snippet results on disk, under ``directory``."""
+    """Snippet results on disk, under ``directory``.
+
+    ``tracked_roots`` are the directories whose files a result depends on
+    (the source directory and ``df_table_allowed_paths``): an entry whose
+    files there changed is a miss.
+    """
 
     def __init__(self, directory: Path, tracked_roots: list[str]) -> None:
         self.directory = directory
@@ -118,19 +130,30 @@ class ResultCache:
         return any(name.startswith(root) for root in self.tracked_roots)
 
     def get(self, key: str) -> SnippetResult | None:
-        """The stored result, if there is one and the files it read are unchanged."""
+        """The stored result, if there is one and the files it read are unchanged.
+
+        ``None`` on a miss, including an entry that is unreadable, corrupt or of
+        another shape (a file on disk is trusted no more than the worker).
+        """
         try:
-            data: dict[str, Any] = loads_plain(self._path(key).read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            data: Any = loads_plain(self._path(key).read_bytes())
+            stamps = [_FileStamp(*stamp) for stamp in data["stamps"]]
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError):
             return None
-        stamps = [_FileStamp(*stamp) for stamp in data["stamps"]]
         if not all(stamp.still_valid() for stamp in stamps):
             return None
-        return SnippetResult.from_plain(data["result"])
+        try:
+            return SnippetResult.from_plain(data.get("result"))
+        except ProtocolError:
+            return None
 
     def put(self, key: str, result: SnippetResult) -> None:
-        """Store a successful result; errors are never stored."""
-        if result.error is not None or result.table is None:
+        """Store a successful result (a table or a chart) under ``key``.
+
+        Errors are never stored: one may depend on a file that does not exist
+        yet. Raises ``OSError`` when the entry cannot be written.
+        """
+        if result.error is not None or (result.table is None and result.chart is None):
             return
         stamps = []
         for name in result.files_read:

@@ -31,24 +31,34 @@ from pathlib import Path
 from typing import Any
 
 from .. import messages
+from ..errors import DfTableError, ErrorKind
 from ..messages import SnippetError, SnippetResult
+from ..worker.failures import SNIPPET_FILENAME
 from ..worker.guard import Policy
 
 #: How long a new worker may take to import pandas and say it is ready.
 STARTUP_TIMEOUT = 120.0
-_FAULT_LINE = re.compile(r'File "<df-table>", line (\d+)')
+_FAULT_LINE = re.compile(rf'File "{re.escape(SNIPPET_FILENAME)}", line (\d+)')
 _THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ ", re.MULTILINE)
 #: How long a timed-out worker gets to write its stack dump before it is killed.
 ABORT_GRACE = 0.5
 
 
-class WorkerStartError(RuntimeError):
-    """The worker process could not be started; the message says why."""
+class WorkerStartError(DfTableError, RuntimeError):
+    """The worker process could not be started (or did not say it was ready
+    within :data:`STARTUP_TIMEOUT` seconds); the message says why."""
 
 
 @dataclass(frozen=True)
 class RunnerSettings:
-    """Everything a worker needs to know once, when it starts."""
+    """Everything a worker needs to know once, when it starts.
+
+    ``srcdir`` is the Sphinx source directory (readable, and the worker's first
+    working directory); ``allowed_paths`` more readable directories
+    (``df_table_allowed_paths``); ``allow_unsafe`` turns the file guard off;
+    ``memory_limit`` caps the worker's address space, in bytes (``None``: no
+    cap); ``sys_path`` is the worker's ``sys.path``.
+    """
 
     srcdir: str
     allowed_paths: tuple[str, ...] = ()
@@ -177,7 +187,12 @@ class _WorkerHandle:
             return ""
 
     def exchange(self, request: dict[str, Any], timeout: float) -> SnippetResult:
-        """Send a request and wait for its answer, or turn what happened into an error."""
+        """Send ``request`` and wait up to ``timeout`` seconds for its answer.
+
+        A timeout, a dead worker or a malformed answer becomes a result with a
+        ``timeout`` or ``crash`` error (the worker is then replaced); raises
+        nothing for what the snippet does.
+        """
         started = time.monotonic()
         self.requests += 1
         request_id = self.requests
@@ -189,17 +204,19 @@ class _WorkerHandle:
         if answer is None:
             return self._timed_out(timeout)
         try:
-            if answer["id"] != request_id:
-                raise ValueError(f"answer to request {answer['id']!r}, not {request_id}")
-            result = SnippetResult.from_plain(answer["result"])
-        except (KeyError, TypeError, ValueError) as exc:
+            decoded = messages.WorkerAnswer.from_plain(answer)
+            if decoded.request_id != request_id:
+                raise messages.ProtocolError(
+                    f"answer to request {decoded.request_id}, not {request_id}"
+                )
+        except messages.ProtocolError as exc:
             # Only a snippet writing to the worker's pipe can cause this.
             return self._crashed(time.monotonic() - started, f"sent a garbled answer ({exc})")
-        if answer.get("restart"):
+        if decoded.restart:
             # The snippet left something behind that cannot be undone (a thread,
             # an audit hook): the next snippet gets a fresh worker.
             self.close()
-        return result
+        return decoded.result
 
     def _timed_out(self, timeout: float) -> SnippetResult:
         # SIGABRT makes faulthandler write where every thread is (at C level, so
@@ -212,7 +229,7 @@ class _WorkerHandle:
         self.close()
         return SnippetResult(
             error=SnippetError(
-                kind="timeout",
+                kind=ErrorKind.TIMEOUT,
                 message=f"the snippet did not finish within {timeout:g} s "
                 "(df_table_timeout in conf.py, or the :timeout: option)",
                 line=_last_fault_line(output, self.main_thread),
@@ -233,7 +250,7 @@ class _WorkerHandle:
         )
         return SnippetResult(
             error=SnippetError(
-                kind="crash",
+                kind=ErrorKind.CRASH,
                 message=f"the snippet's worker process {how}" + (f": {fault}" if fault else ""),
                 line=_last_fault_line(output, self.main_thread),
             ),
@@ -348,7 +365,12 @@ class SnippetRunner:
         timeout: float = 30.0,
         render: dict[str, Any] | None = None,
     ) -> SnippetResult:
-        """Run ``code`` in ``cwd`` and return its table, or the located error.
+        """Run ``code`` in ``cwd`` and return its table or chart, or the located error.
+
+        ``preamble`` runs first in the same namespace; ``result_var`` names the
+        result's variable; ``timeout`` is in seconds. Raises
+        :class:`WorkerStartError` when no worker can be started (once per
+        process: later calls raise the same error at once).
 
         ``render`` is passed to
         :func:`~sphinx_df_table.worker.rendering.render_result` in the worker.
@@ -358,7 +380,6 @@ class SnippetRunner:
             "cwd": cwd,
             "preamble": preamble,
             "result_var": result_var,
-            "timeout": timeout,
             "render": render or {},
         }
         return self._worker().exchange(request, timeout)

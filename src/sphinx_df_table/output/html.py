@@ -113,9 +113,10 @@ class ScrollContainer(SphinxPostTransform):
 
 
 def setup_html(app: Sphinx) -> None:
-    """Register the compact-rows visitor, the container, and the assets (:mod:`.assets`)."""
-    from .assets import setup_assets  # assets imports this module
+    """Register the compact-rows visitor and the scroll container.
 
+    The stylesheets and script are :mod:`~sphinx_df_table.output.assets`'
+    (set up next to this by the package's ``setup``).
+    """
     app.add_node(df_rows, html=(visit_df_rows_html, depart_df_rows_html))
     app.add_post_transform(ScrollContainer)
-    setup_assets(app)

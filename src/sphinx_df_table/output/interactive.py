@@ -111,8 +111,8 @@ def enhance_table(
     """
     if wants_interactive(options, config):
         table["classes"].append(INTERACTIVE_CLASS)
-    csv = data.attachments.get("csv")
-    if not wants_download(options, config) or not isinstance(csv, str):
+    csv = data.csv
+    if not wants_download(options, config) or csv is None:
         return []
     node = df_table_download(
         filename=_download_name(directive, options), docname=directive.env.docname, csv=csv

@@ -20,6 +20,7 @@ from docutils import nodes
 from docutils.parsers.rst import languages as rst_languages
 from docutils.parsers.rst.states import Inliner
 
+from ..errors import DfTableError
 from ..messages import TableData
 from .compact_rows import COVERED, Cell, is_final, make_rows_node, smartquotable
 
@@ -49,7 +50,7 @@ def _checked_sort_keys(keys: list[str] | None, n_rows: int) -> list[str] | None:
     return keys
 
 
-class TableShapeError(ValueError):
+class TableShapeError(DfTableError, ValueError):
     """The options do not fit the table (too many header rows, widths, ...)."""
 
 

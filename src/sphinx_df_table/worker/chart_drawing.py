@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
-from ..messages import TableData
+from ..errors import DfTableError
+from ..messages import ChartData
 from .frame_cells import ResultTypeError, TableOptions, as_frame, frame_to_table
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 #: The formats every chart is saved in, by MIME type (what Sphinx's image
-#: candidates are keyed by) and matplotlib's name for the format.
+#: candidates are keyed by; the same as ``messages.CHART_FILE_TYPES``, which
+#: the Sphinx side checks) and matplotlib's name for the format.
 FORMATS = {"image/svg+xml": "svg", "application/pdf": "pdf", "image/png": "png"}
 #: The variable a snippet assigns its own matplotlib figure to.
 FIGURE_VAR = "fig"
@@ -68,7 +70,7 @@ _KIND_NAMES = {
 }
 
 
-class ChartError(ValueError):
+class ChartError(DfTableError, ValueError):
     """The chart options do not fit the snippet's data (a missing column, text
     where numbers are needed, two rows for one bar)."""
 
@@ -174,14 +176,18 @@ def _import_matplotlib() -> Any:
     return matplotlib
 
 
-def render_chart(namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> TableData:
-    """Draw the chart ``spec`` describes; the files go in ``TableData.attachments``.
+def render_chart(namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> ChartData:
+    """Draw the chart ``spec`` (the directive's chart options) describes.
 
-    ``attachments["files"]`` maps a MIME type to the file's bytes and
-    ``attachments["alt"]`` is the default text alternative. When the options
-    do not fit the data, ``attachments["problem"]`` says why instead (the
-    directive reports it as an option warning). The table part holds the
-    plotted columns.
+    ``namespace`` is the snippet's namespace; ``name`` its result variable,
+    which holds the DataFrame to plot unless the snippet left its own
+    matplotlib figure in ``fig``. Returns the files (one per MIME type of
+    :data:`~sphinx_df_table.messages.CHART_FILE_TYPES`) and the default text
+    alternative; when the options do not fit the data, a :class:`ChartData`
+    whose ``problem`` says why (the directive reports it as an option warning).
+
+    Raises :class:`ResultTypeError` when matplotlib is missing or the result is
+    neither a usable DataFrame nor a figure.
     """
     mpl = _import_matplotlib()
     try:
@@ -190,19 +196,15 @@ def render_chart(namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> 
         _clean_up(mpl)
 
 
-def _render(mpl: Any, namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> TableData:
+def _render(mpl: Any, namespace: dict[str, Any], name: str, spec: dict[str, Any]) -> ChartData:
     from matplotlib.figure import Figure
 
     own = namespace.get(FIGURE_VAR)
     if isinstance(own, Figure):
         data = namespace.get(name)
-        table = (
-            frame_to_table(_frame(data, name))
-            if isinstance(data, (pd.DataFrame, pd.Series))
-            else TableData(header=[], body=[])
-        )
-        table.attachments.update(files=save_figure(own), alt=describe_figure(own))
-        return table
+        if isinstance(data, (pd.DataFrame, pd.Series)):
+            _frame(data, name)  # a result variable that is set must still be a valid table
+        return ChartData(files=save_figure(own), alt=describe_figure(own))
     if name not in namespace:
         raise ResultTypeError(
             f"the snippet defined neither '{name}' (a DataFrame) nor '{FIGURE_VAR}' "
@@ -212,17 +214,13 @@ def _render(mpl: Any, namespace: dict[str, Any], name: str, spec: dict[str, Any]
     try:
         plan = plan_chart(frame, spec)
     except ChartError as exc:
-        table = TableData(header=[], body=[])
-        table.attachments["problem"] = str(exc)
-        return table
+        return ChartData(problem=str(exc))
     with mpl.rc_context():
         mpl.rcdefaults()
         mpl.rcParams.update(style())
         figure = draw(plan, spec)
         files = save_figure(figure)
-    table = frame_to_table(frame[plan.columns], _table_options(frame[plan.columns], spec), name)
-    table.attachments.update(files=files, alt=plan.description(spec.get("title") or ""))
-    return table
+    return ChartData(files=files, alt=plan.description(spec.get("title") or ""))
 
 
 def _clean_up(mpl: Any) -> None:

@@ -24,6 +24,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ..errors import DfTableError
 from ..messages import ColumnFacts, ColumnKind, TableData
 
 #: Keyword arguments ``to_csv`` passes to pandas' formatters by default.
@@ -36,7 +37,7 @@ _CSV_FORMAT: dict[str, Any] = {
 }
 
 
-class ResultTypeError(TypeError):
+class ResultTypeError(DfTableError, TypeError):
     """The snippet's result is not something a table can be made from."""
 
 

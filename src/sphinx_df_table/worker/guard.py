@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
+from ..errors import DfTableError
+
 #: System files that the libraries themselves read while importing or running.
 SYSTEM_READ_FILES = (
     "/etc/mime.types",
@@ -113,7 +115,7 @@ WRITE_EVENTS = frozenset(
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
 
-class SandboxViolation(PermissionError):
+class SandboxViolation(DfTableError, PermissionError):
     """A snippet tried something the file-access policy refuses."""
 
 

@@ -8,14 +8,17 @@ cells for their labels).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from ..messages import TableData
+from ..messages import ChartData, TableData
 from .chart_drawing import render_chart
 from .frame_cells import ResultTypeError, TableOptions, as_frame, frame_to_table, is_styler
 
 
-def render_result(namespace: dict[str, Any], name: str, render: dict[str, Any]) -> TableData:
+def render_result(
+    namespace: dict[str, Any], name: str, render: dict[str, Any]
+) -> TableData | ChartData:
     """The worker's entry point: the snippet's result, checked and rendered.
 
     ``namespace`` is the snippet's namespace and ``name`` its result variable.
@@ -23,8 +26,11 @@ def render_result(namespace: dict[str, Any], name: str, render: dict[str, Any]) 
 
     * ``"table"``: :class:`TableOptions` fields (formats, index, max rows, ...).
     * ``"chart"``: a chart spec (a ``df-chart``), drawn by
-      :mod:`sphinx_df_table.worker.chart_drawing`.
-    * ``"csv"``: also attach the raw values as CSV text (for a download link).
+      :mod:`sphinx_df_table.worker.chart_drawing` into a :class:`ChartData`.
+    * ``"csv"``: also give the table the raw values as CSV text (for a download link).
+
+    Raises :class:`ResultTypeError` when the result is missing or is no
+    DataFrame, Series or Styler a table (or chart) can be made from.
     """
     if "chart" in render:
         return render_chart(namespace, name, render["chart"])
@@ -36,5 +42,5 @@ def render_result(namespace: dict[str, Any], name: str, render: dict[str, Any]) 
         # Raw values, not display text: what a reader downloading the data wants.
         # The index too, when the table shows it (a groupby result's keys).
         frame = result.data if is_styler(result) else result
-        table.attachments["csv"] = frame.to_csv(index=table.index_columns > 0)
+        table = dataclasses.replace(table, csv=frame.to_csv(index=table.index_columns > 0))
     return table

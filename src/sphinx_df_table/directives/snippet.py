@@ -15,6 +15,7 @@ docutils error, and the rest of the page still builds.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -184,18 +185,60 @@ class SnippetDirective(SphinxDirective):
         """
         raise NotImplementedError
 
+    def holding_file(self) -> Path | None:
+        """The file this directive is written in, when that is a real source file.
+
+        That is the document, or a file it includes (``.. include::``, MyST's
+        ``{include}``). Text that another directive generates and parses
+        (sphinxcontrib-datatemplates, Jinja-based extensions) reaches the
+        parser under a source name that is not where the directive is written
+        (a data file's, a template's); such a source counts only if its line
+        at the directive's line number names this directive. Returns an
+        absolute path, or ``None`` for generated text.
+        """
+        source, line = self.get_source_info()
+        if not source:
+            return None
+        # docutils names an included file relative to the working directory.
+        path = Path(os.path.abspath(source))
+        if path == self.document_file():
+            return path
+        try:
+            with path.open(encoding="utf-8", errors="replace") as stream:
+                text = next((t for n, t in enumerate(stream, 1) if n == line), "")
+        except OSError:
+            return None
+        return path if self.name in text else None
+
+    def document_file(self) -> Path:
+        """The absolute path of the document being read."""
+        return Path(os.path.abspath(self.env.doc2path(self.env.docname)))
+
+    def snippet_directory(self) -> Path:
+        """The folder the snippet runs in, against which its relative paths resolve.
+
+        The folder of :meth:`holding_file`, as for ``csv-table``'s ``:file:``
+        (so also an included file's own folder), else the document's folder.
+        """
+        holder = self.holding_file()
+        return (holder or self.document_file()).parent
+
     def get_location(self) -> str:
         """``file:LINE`` of the directive, with an absolute path.
 
         docutils names an ``.. include::``d file relative to the working
-        directory; warnings should not depend on where sphinx-build runs.
+        directory; warnings should not depend on where sphinx-build runs. In
+        generated text, the location is the document (its line numbers would
+        be those of the generated text).
         """
         source, line = self.get_source_info()
+        if source and self.holding_file() is None:
+            return str(self.document_file())
         return f"{os.path.abspath(source) if source else '<unknown>'}:{line or ''}"
 
     def snippet_location(self, line: int | None) -> str:
         """``file:LINE`` of snippet line ``line`` (1-based), else of the directive."""
-        if line is None or not 0 < line <= len(self.content):
+        if line is None or not 0 < line <= len(self.content) or self.holding_file() is None:
             return self.get_location()
         if isinstance(self.state, RSTState):
             # reST keeps each content line's own source and offset, which also
@@ -222,8 +265,7 @@ class SnippetDirective(SphinxDirective):
             warn(str(exc), DfTableWarning.OPTION, self.get_location())
             return []
         config = get_config(self.config)
-        source = self.get_source_info()[0]
-        directory = Path(source).resolve().parent if source else Path(self.env.srcdir)
+        directory = self.snippet_directory()
         try:
             result, cached = self._result(options, config, str(directory))
         except WorkerStartError as exc:
@@ -239,7 +281,7 @@ class SnippetDirective(SphinxDirective):
                 location=self.get_location(),
             )
         if result.error is not None:
-            self._report(result.error, config.raise_on_error)
+            self._report(result.error, config.raise_on_error, directory)
             return []
         return self.make_nodes(result, options, config)
 
@@ -297,11 +339,12 @@ class SnippetDirective(SphinxDirective):
                     self.get_location(),
                 )
 
-    def _report(self, error: SnippetError, raise_on_error: bool) -> None:
+    def _report(self, error: SnippetError, raise_on_error: bool, directory: Path) -> None:
         """Warn about ``error`` at its snippet line, or raise :class:`SnippetFailedError`."""
         location = self.snippet_location(None if error.in_preamble else error.line)
         where = f" (df_table_preamble, line {error.line})" if error.in_preamble else ""
         message = f"{self.name} snippet failed{where}: {error.message}"
+        message += self._missing_file_hint(error, directory)
         if error.traceback:
             LOGGER.verbose(
                 "%s snippet traceback:\n%s", self.name, error.traceback, location=location
@@ -309,6 +352,30 @@ class SnippetDirective(SphinxDirective):
         if raise_on_error:
             raise SnippetFailedError(f"{location}: {message}")
         warn(message, DfTableWarning.of(error.kind), location)
+
+    def _missing_file_hint(self, error: SnippetError, directory: Path) -> str:
+        """A sentence for a file not found in an included file's folder but next to the page.
+
+        Pages written for the original in-house directive, which resolved paths
+        against the including document's folder, fail this way; the hint says
+        how to fix them. Empty when it does not apply.
+        """
+        found = _MISSING_FILE.search(error.message)
+        document_folder = self.document_file().parent
+        if found is None or directory == document_folder or os.path.isabs(found[1]):
+            return ""
+        beside = document_folder / found[1]
+        if not beside.exists():
+            return ""
+        relative = os.path.relpath(beside, directory)
+        return (
+            f" (relative paths resolve against the folder of the included file,"
+            f" {directory}; the file exists next to the document: write {relative!r})"
+        )
+
+
+#: The path in a ``FileNotFoundError`` message (Python's and pandas' wording).
+_MISSING_FILE = re.compile(r"No such file or directory: '([^']+)'")
 
 
 def setup_snippet_runner(app: Sphinx) -> None:

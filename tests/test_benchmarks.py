@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import REPO
+from .helpers import REPO
 
 
 def test_benchmark_smoke_run(tmp_path: Path) -> None:

@@ -13,7 +13,9 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_df_table.execute.result_cache import ResultCache, cache_key
 from sphinx_df_table.messages import SnippetError, SnippetResult, TableData
 
-from .conftest import status_text, write_project
+from .helpers import status_text, write_project
+
+pytestmark = pytest.mark.matrix
 
 # ---------------------------------------------------------------- unit tests
 

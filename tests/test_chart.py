@@ -17,7 +17,7 @@ from sphinx_df_table.directives.chart import chart_length, column_list
 from sphinx_df_table.worker.chart_drawing import render_chart
 from sphinx_df_table.worker.frame_cells import ResultTypeError
 
-from .conftest import REPO, MakeApp, status_text, warnings_of, write_project
+from .helpers import REPO, MakeApp, status_text, warnings_of, write_project
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -6,7 +6,9 @@ import pytest
 
 from sphinx_df_table.config import DfTableConfig, parse_size
 
-from .conftest import warnings_of
+from .helpers import warnings_of
+
+pytestmark = pytest.mark.matrix
 
 
 @pytest.mark.parametrize(

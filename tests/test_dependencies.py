@@ -19,7 +19,9 @@ import pandas as pd
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from .conftest import warnings_of, write_project
+from .helpers import warnings_of, write_project
+
+pytestmark = pytest.mark.matrix
 
 
 def table(code: str, *options: str) -> str:

@@ -10,7 +10,9 @@ from bs4 import BeautifulSoup, Tag
 from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
 
-from .conftest import warnings_of
+from .helpers import warnings_of
+
+pytestmark = pytest.mark.matrix
 
 CONF = """
 extensions += ["sphinx.ext.extlinks", "sphinx_design"]

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from .conftest import run_sphinx_build, warnings_of, write_project
+from .helpers import run_sphinx_build, warnings_of, write_project
+
+pytestmark = pytest.mark.matrix
 
 # Each case: (snippet lines, options, subtype, snippet line to blame or None, message part)
 CASES = {

@@ -15,7 +15,9 @@ from sphinx_df_table.output.compact_rows import (
     smartquotable,
 )
 
-from .conftest import warnings_of
+from .helpers import warnings_of
+
+pytestmark = pytest.mark.matrix
 
 CONF = """
 extensions += ["sphinx.ext.extlinks"]

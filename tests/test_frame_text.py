@@ -18,6 +18,8 @@ from hypothesis.extra import pandas as hpd
 
 from sphinx_df_table.worker.frame_cells import ResultTypeError, as_frame, frame_to_table
 
+pytestmark = pytest.mark.matrix
+
 
 def csv_grid(frame: pd.DataFrame) -> list[list[str]]:
     """What the original directive showed: to_csv text parsed by the csv module."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from .conftest import warnings_of
+from .helpers import warnings_of
 from .test_directive import CONF, html_of
+
+pytestmark = pytest.mark.matrix
 
 
 def test_same_cells_as_csv_table_of_to_csv(build) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,8 @@ import pytest
 from sphinx_df_table import messages as protocol
 from sphinx_df_table.messages import SnippetError, SnippetResult, TableData
 
+pytestmark = pytest.mark.matrix
+
 
 @pytest.fixture
 def pipe() -> Iterator[tuple[int, int]]:

@@ -18,7 +18,9 @@ from sphinx_df_table.worker.frame_cells import (
     hierarchy_spans,
 )
 
-from .conftest import warnings_of
+from .helpers import warnings_of
+
+pytestmark = pytest.mark.matrix
 
 
 def grouped() -> pd.DataFrame:

@@ -18,7 +18,9 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.testing.util import SphinxTestApp
 
-from .conftest import warnings_of, write_project
+from .helpers import warnings_of, write_project
+
+pytestmark = pytest.mark.matrix
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from ..conftest import REPO
-from .conftest import Site
+from ..helpers import REPO
 from .dom import (
     TABLES,
     assert_columns_line_up,
@@ -32,6 +31,7 @@ from .dom import (
     sticky_state,
     wrapper,
 )
+from .helpers import Site
 
 EXAMPLES = REPO / "docs" / "examples"
 PAGE = "examples/trn1-inference.html"

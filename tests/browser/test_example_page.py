@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from ..helpers import REPO
+from .conftest import Site
 from .dom import (
     TABLES,
     assert_columns_line_up,
@@ -31,7 +32,6 @@ from .dom import (
     sticky_state,
     wrapper,
 )
-from .helpers import Site
 
 EXAMPLES = REPO / "docs" / "examples"
 PAGE = "examples/trn1-inference.html"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import find_chromium
+from .conftest import find_chromium
 
 
 def test_no_chromium_is_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:

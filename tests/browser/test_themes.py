@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from .conftest import THEMES, Site
 from .dom import (
     TABLES,
     assert_columns_line_up,
@@ -27,7 +28,6 @@ from .dom import (
     sticky_state,
     wrapper,
 )
-from .helpers import THEMES, Site
 
 #: (theme, window width, the theme's bar at the top of the window, if any)
 LAYOUTS = [

@@ -8,6 +8,7 @@ here.
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import shutil
@@ -114,3 +115,15 @@ def warnings_of(app: SphinxTestApp) -> list[str]:
     """The WARNING and ERROR lines a build logged, without colour codes."""
     text = warning_text(app)
     return [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
+
+
+def resolved_doctree(app: SphinxTestApp, docname: str) -> Any:
+    """``docname``'s doctree after Sphinx's post-transforms (references resolved).
+
+    Sphinx 9 asks for the build's ``tags`` (and warns without them); earlier
+    versions do not take them.
+    """
+    env = app.env
+    if "tags" in inspect.signature(env.get_and_resolve_doctree).parameters:
+        return env.get_and_resolve_doctree(docname, app.builder, tags=app.tags)
+    return env.get_and_resolve_doctree(docname, app.builder)

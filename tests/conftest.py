@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import ROOTS, MakeApp, sphinx_path, write_project
+from .helpers import ROOTS, MakeApp, build_once, sphinx_path, write_project
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -22,13 +22,13 @@ def rootdir() -> Any:
 
 
 @pytest.fixture
-def built(app: SphinxTestApp) -> SphinxTestApp:
+def built(app: SphinxTestApp, test_params: dict[str, Any]) -> SphinxTestApp:
     """Sphinx's ``app`` fixture (its test root copied to a temp dir), built.
 
     With ``@pytest.mark.test_params(shared_result=...)`` only the first test of
     that name builds; the others see its output and its logged status/warnings.
     """
-    app.build()
+    build_once(app, test_params["shared_result"])
     return app
 
 

@@ -127,3 +127,25 @@ def resolved_doctree(app: SphinxTestApp, docname: str) -> Any:
     if "tags" in inspect.signature(env.get_and_resolve_doctree).parameters:
         return env.get_and_resolve_doctree(docname, app.builder, tags=app.tags)
     return env.get_and_resolve_doctree(docname, app.builder)
+
+
+#: ``shared_result`` names whose project this test session has built.
+_BUILT_SHARED: set[str] = set()
+
+
+def build_once(app: SphinxTestApp, shared_result: str | None) -> None:
+    """Build ``app``, unless a test with the same ``shared_result`` name built it.
+
+    Sphinx's fixtures give tests marked ``test_params(shared_result=name)`` one
+    source directory, and the status and warnings of the first of them, but each
+    its own app. That app skips ``build()`` when its output directory is not
+    empty, which on Sphinx 8.0 it never is (the HTML builder creates files when
+    the app starts), so the project would never be built: this records which
+    ones were built instead. A ``shared_result`` name must belong to one module
+    (Sphinx forgets the stored warnings at the end of each module).
+    """
+    if shared_result is not None and shared_result in _BUILT_SHARED:
+        return
+    SphinxTestApp.build(app)  # not the skipping wrapper's build()
+    if shared_result is not None:
+        _BUILT_SHARED.add(shared_result)

@@ -24,7 +24,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from .helpers import copy_root, sphinx_path, warnings_of
 
-pytestmark = pytest.mark.matrix
+pytestmark = [pytest.mark.matrix, pytest.mark.slow]  # the hostile page takes ~35 s
 
 
 @dataclass(frozen=True)

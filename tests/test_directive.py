@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
 from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import warnings_of
+from .helpers import build_once, warnings_of
 
 pytestmark = [
     pytest.mark.matrix,
@@ -21,10 +22,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def built(app: SphinxTestApp) -> SphinxTestApp:
+def built(app: SphinxTestApp, test_params: dict[str, Any]) -> SphinxTestApp:
     """The test root, built once for the module (``shared_result``)."""
     cwd, path, environ = os.getcwd(), list(sys.path), dict(os.environ)
-    app.build()
+    build_once(app, test_params["shared_result"])
     # The build ran snippets that read relative paths; Sphinx's process is untouched.
     assert (os.getcwd(), sys.path, dict(os.environ)) == (cwd, path, environ)
     return app

@@ -9,6 +9,8 @@ from bs4 import BeautifulSoup
 
 from .helpers import REPO, run_sphinx_build
 
+pytestmark = pytest.mark.slow
+
 DOCS = REPO / "docs"
 
 

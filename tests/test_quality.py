@@ -10,6 +10,8 @@ import pytest
 
 from .helpers import REPO
 
+pytestmark = pytest.mark.slow
+
 
 def tool(name: str) -> list[str]:
     """The tool from this interpreter's environment (as .ci/run installs it)."""

@@ -22,7 +22,9 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+# docs/snippets/ holds the examples the pages show and include (and that
+# tests/test_snippets.py builds); they are not pages of their own.
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "snippets"]
 
 # Tables with a title get a number, and :numref: can refer to them.
 numfig = True

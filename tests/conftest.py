@@ -1,48 +1,40 @@
-"""Shared fixtures: Sphinx's own test fixtures, plus small on-the-fly projects."""
+"""Shared fixtures: Sphinx's own test fixtures (test roots in ``tests/roots``), plus
+small generated projects for the tests that generate their pages."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-pytest_plugins = ("sphinx.testing.fixtures",)
+from .helpers import ROOTS, MakeApp, build_once, sphinx_path, write_project
 
-ROOTS = Path(__file__).parent / "roots"
-REPO = Path(__file__).parent.parent
+pytest_plugins = ("sphinx.testing.fixtures",)
 
 
 @pytest.fixture(scope="session")
-def rootdir() -> Path:
+def rootdir() -> Any:
     """Where ``@pytest.mark.sphinx(testroot=...)`` finds its ``test-*`` folders."""
-    return ROOTS
-
-
-def write_project(srcdir: Path, files: dict[str, str], conf: str = "") -> Path:
-    """Write a Sphinx project: ``conf.py`` (df-table enabled, plus ``conf``) and files."""
-    srcdir.mkdir(parents=True, exist_ok=True)
-    (srcdir / "conf.py").write_text(
-        'extensions = ["sphinx_df_table"]\n' + textwrap.dedent(conf), encoding="utf-8"
-    )
-    for name, text in files.items():
-        path = srcdir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return srcdir
-
-
-MakeApp = Callable[..., SphinxTestApp]
+    return sphinx_path(ROOTS)
 
 
 @pytest.fixture
-def build(tmp_path: Path) -> Callable[..., SphinxTestApp]:
-    """Write a project and build it in-process; returns the (built) test app.
+def built(app: SphinxTestApp, test_params: dict[str, Any]) -> SphinxTestApp:
+    """Sphinx's ``app`` fixture (its test root copied to a temp dir), built.
+
+    With ``@pytest.mark.test_params(shared_result=...)`` only the first test of
+    that name builds; the others see its output and its logged status/warnings.
+    """
+    build_once(app, test_params["shared_result"])
+    return app
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Iterator[MakeApp]:
+    """Write a generated project and build it in-process; returns the (built) test app.
 
     ``build({"index.rst": ...}, conf="...", builder="html")``. The app is
     cleaned up (worker stopped) at the end of the test.
@@ -57,7 +49,7 @@ def build(tmp_path: Path) -> Callable[..., SphinxTestApp]:
         **kwargs: object,
     ) -> SphinxTestApp:
         src = write_project(srcdir or tmp_path / "src", files, conf)
-        app = SphinxTestApp(builder, srcdir=src, **kwargs)  # type: ignore[arg-type]
+        app = SphinxTestApp(builder, srcdir=sphinx_path(src), **kwargs)  # type: ignore[arg-type]
         apps.append(app)
         app.build()
         return app
@@ -67,45 +59,8 @@ def build(tmp_path: Path) -> Callable[..., SphinxTestApp]:
         app.cleanup()
 
 
-def run_sphinx_build(
-    srcdir: Path, outdir: Path, *args: str, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    """``python -m sphinx`` in a subprocess: for -j, exit codes and process checks."""
-    env = dict(os.environ)
-    env.pop("PYTHONWARNINGS", None)
-    return subprocess.run(
-        [sys.executable, "-m", "sphinx", *args, str(srcdir), str(outdir)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        check=False,
-    )
-
-
-_ANSI = __import__("re").compile(r"\x1b\[[0-9;]*m")
-
-
-def status_text(app: SphinxTestApp) -> str:
-    """What the build logged to its status stream (Sphinx 7.2 calls it ``_status``)."""
-    stream = getattr(app, "status", None) or app._status  # type: ignore[attr-defined]
-    return _ANSI.sub("", stream.getvalue())
-
-
-def warning_text(app: SphinxTestApp) -> str:
-    """What the build logged to its warning stream (``_warning`` in Sphinx 7.2)."""
-    stream = getattr(app, "warning", None) or app._warning  # type: ignore[attr-defined]
-    return _ANSI.sub("", stream.getvalue())
-
-
-def warnings_of(app: SphinxTestApp) -> list[str]:
-    """The warning lines of a build, without colour codes."""
-    text = warning_text(app)
-    return [line for line in text.splitlines() if "WARNING" in line or "ERROR" in line]
-
-
 @pytest.fixture(scope="module")
-def module_build(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., SphinxTestApp]:
+def module_build(tmp_path_factory: pytest.TempPathFactory) -> MakeApp:
     """Like ``build``, but for a module-scoped fixture (one build, many asserts).
 
     The app's global docutils/Sphinx registrations are cleaned up right after the
@@ -117,7 +72,7 @@ def module_build(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Sphi
         files: dict[str, str], conf: str = "", builder: str = "html", **kwargs: object
     ) -> SphinxTestApp:
         src = write_project(tmp_path_factory.mktemp("src"), files, conf)
-        app = SphinxTestApp(builder, srcdir=src, **kwargs)  # type: ignore[arg-type]
+        app = SphinxTestApp(builder, srcdir=sphinx_path(src), **kwargs)  # type: ignore[arg-type]
         try:
             app.build()
         finally:

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import REPO
+import pytest
+
+from .helpers import REPO
+
+pytestmark = pytest.mark.slow
 
 
 def test_benchmark_smoke_run(tmp_path: Path) -> None:

@@ -14,7 +14,9 @@ from sphinx_df_table.errors import ErrorKind
 from sphinx_df_table.execute.result_cache import ResultCache, cache_key
 from sphinx_df_table.messages import SnippetError, SnippetResult, TableData
 
-from .conftest import status_text, write_project
+from .helpers import status_text, write_project
+
+pytestmark = pytest.mark.matrix
 
 # ---------------------------------------------------------------- unit tests
 

@@ -6,7 +6,6 @@ import hashlib
 import re
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,140 +16,16 @@ from sphinx_df_table.directives.chart import chart_length, column_list
 from sphinx_df_table.worker.chart_drawing import render_chart
 from sphinx_df_table.worker.frame_cells import ResultTypeError
 
-from .conftest import REPO, MakeApp, status_text, warnings_of, write_project
+from .helpers import REPO, copy_root, sphinx_path, status_text, warnings_of, write_project
 
 SVG = "{http://www.w3.org/2000/svg}"
 
-RESULTS_CSV = """\
-Model,Inst. Type,Throughput,Cost
-bert-base,trn1.2xlarge,1200.5,0.0512
-bert-base,trn1.32xlarge,19000.25,0.0498
-bert-large,trn1.2xlarge,400.0,0.178
-bert-large,trn1.32xlarge,6400.0,0.171
-roberta,trn1.2xlarge,1100.0,0.0561
-"""
-
-#: The chart every other test compares with (also built alone for determinism).
-COST_CHART = """\
-.. df-chart:: Cost per model
-   :kind: bar
-   :x: Model
-   :y: Cost
-   :group: Inst. Type
-   :title: Cost per 1M inferences
-   :formats: Cost: ${:,.3f}
-   :labels:
-   :name: fig-cost
-
-   df = pd.read_csv('results.csv')
-"""
-
-INDEX = f"""\
-Charts
-======
-
-{COST_CHART}
-See :numref:`fig-cost`.
-
-.. df-chart::
-   :kind: barh
-   :x: Model
-   :y: Throughput
-   :color: Inst. Type
-   :log-y:
-   :alt: Throughput of each model on each instance type.
-   :name: fig-barh
-
-   df = pd.read_csv('results.csv')
-
-.. df-chart::
-   :kind: line
-   :x: Throughput
-   :y: Cost
-   :group: Inst. Type
-   :x-label: Inferences per second
-   :y-label:
-   :width: 8in
-   :height: 300px
-   :name: fig-line
-
-   df = pd.read_csv('results.csv').sort_values('Throughput')
-
-.. df-chart::
-   :kind: scatter
-   :x: Throughput
-   :y: Cost
-   :name: fig-scatter
-
-   df = pd.read_csv('results.csv')
-
-.. df-chart::
-   :name: fig-defaults
-
-   df = pd.read_csv('results.csv')[['Model', 'Cost']].drop_duplicates('Model')
-
-.. df-chart:: A figure drawn by the snippet
-   :name: fig-own
-
-   import matplotlib.pyplot as plt
-   fig, ax = plt.subplots(figsize=(4, 3))
-   ax.plot([1, 2, 3], [3, 1, 2])
-   ax.set_title('Own figure')
-   ax.set_xlabel('step')
-   ax.set_ylabel('score')
-   plt.rcParams['font.size'] = 25  # after drawing: changes nothing here
-
-.. df-chart::
-   :name: fig-next
-
-   import matplotlib.pyplot as plt
-   fig, ax = plt.subplots(figsize=(4, 3))
-   ax.set_title('Next figure')
-
-.. df-table::
-
-   df = pd.read_csv('results.csv')
-"""
-
-FILES = {"index.rst": INDEX, "results.csv": RESULTS_CSV}
-CONF = """
-numfig = True
-project = "Charts"
-version = "1.0"
-copyright = "2026, the authors"
-"""
-
-
-class Project:
-    """One source tree with every chart kind, built by several builders.
-
-    The builders share the doctree directory, so only the first build runs
-    the snippets; the others reuse the environment, as ``make html latex`` does.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.srcdir = write_project(root / "src", FILES, CONF)
-        self.apps: dict[str, SphinxTestApp] = {}
-
-    def build(self, builder: str) -> SphinxTestApp:
-        if builder not in self.apps:
-            app = SphinxTestApp(builder, srcdir=self.srcdir)
-            try:
-                app.build()
-            finally:
-                app.cleanup()
-            self.apps[builder] = app
-        return self.apps[builder]
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
-    yield Project(tmp_path_factory.mktemp("charts"))
-
-
-@pytest.fixture(scope="module")
-def html(project: Project) -> SphinxTestApp:
-    return project.build("html")
+# The test root ``charts`` has one chart of each kind (seven) and a table; its
+# builders share one doctree directory, so only the first build runs the snippets
+# and the others reuse the environment, as ``make html latex`` does.
+CHARTS_HTML = pytest.mark.sphinx("html", testroot="charts")
+#: The HTML build, built once (by the first of these tests to run) for all of them.
+SHARED_BUILD = pytest.mark.test_params(shared_result="charts")
 
 
 def soup_of(app: SphinxTestApp, name: str = "index.html") -> BeautifulSoup:
@@ -178,12 +53,16 @@ def ids(svg: ET.Element, prefix: str) -> list[str]:
 # ------------------------------------------------------------------ HTML files
 
 
-def test_html_build_has_no_warnings(html: SphinxTestApp) -> None:
-    assert warnings_of(html) == []
+@CHARTS_HTML
+@SHARED_BUILD
+def test_html_build_has_no_warnings(built: SphinxTestApp) -> None:
+    assert warnings_of(built) == []
 
 
-def test_grouped_bar_chart_svg(html: SphinxTestApp) -> None:
-    svg = svg_of(html, "fig-cost")
+@CHARTS_HTML
+@SHARED_BUILD
+def test_grouped_bar_chart_svg(built: SphinxTestApp) -> None:
+    svg = svg_of(built, "fig-cost")
     assert svg.tag == f"{SVG}svg"
     # Two instance types; roberta has no trn1.32xlarge row, so 3 + 2 bars.
     assert sorted(ids(svg, "bar-")) == [
@@ -206,18 +85,22 @@ def test_grouped_bar_chart_svg(html: SphinxTestApp) -> None:
     assert "fill: none" in background.get("style", "")
 
 
-def test_horizontal_bars_log_scale_and_alt(html: SphinxTestApp) -> None:
-    svg = svg_of(html, "fig-barh")
+@CHARTS_HTML
+@SHARED_BUILD
+def test_horizontal_bars_log_scale_and_alt(built: SphinxTestApp) -> None:
+    svg = svg_of(built, "fig-barh")
     assert len(ids(svg, "bar-")) == 5
     # A log value axis has power-of-ten tick labels: 10 with a raised 3, 4.
     assert {"103", "104"} <= set(texts(svg))
     assert svg.find(f".//{SVG}text/{SVG}tspan") is not None
-    img = soup_of(html).find(id="fig-barh").find("img")
+    img = soup_of(built).find(id="fig-barh").find("img")
     assert img["alt"] == "Throughput of each model on each instance type."
 
 
-def test_line_chart_points_size_and_labels(html: SphinxTestApp) -> None:
-    svg = svg_of(html, "fig-line")
+@CHARTS_HTML
+@SHARED_BUILD
+def test_line_chart_points_size_and_labels(built: SphinxTestApp) -> None:
+    svg = svg_of(built, "fig-line")
     # One line per instance type, one marker per row.
     lines = [g for g in svg.iter(f"{SVG}g") if g.get("id", "").startswith("series-")]
     assert len(lines) == 2
@@ -230,22 +113,28 @@ def test_line_chart_points_size_and_labels(html: SphinxTestApp) -> None:
     assert svg.get("height") == "225pt"
 
 
-def test_scatter_has_one_point_per_row(html: SphinxTestApp) -> None:
-    svg = svg_of(html, "fig-scatter")
+@CHARTS_HTML
+@SHARED_BUILD
+def test_scatter_has_one_point_per_row(built: SphinxTestApp) -> None:
+    svg = svg_of(built, "fig-scatter")
     (points,) = [g for g in svg.iter(f"{SVG}g") if g.get("id") == "series-0"]
     assert len(list(points.iter(f"{SVG}use"))) == 5
     assert {"Throughput", "Cost"} <= set(texts(svg))
 
 
-def test_defaults_first_column_against_numbers(html: SphinxTestApp) -> None:
-    svg = svg_of(html, "fig-defaults")
+@CHARTS_HTML
+@SHARED_BUILD
+def test_defaults_first_column_against_numbers(built: SphinxTestApp) -> None:
+    svg = svg_of(built, "fig-defaults")
     assert len(ids(svg, "bar-")) == 3
-    img = soup_of(html).find(id="fig-defaults").find("img")
+    img = soup_of(built).find(id="fig-defaults").find("img")
     assert img["alt"] == "Bar chart. Cost by Model."
 
 
-def test_snippet_figure_escape_hatch(html: SphinxTestApp) -> None:
-    svg = svg_of(html, "fig-own")
+@CHARTS_HTML
+@SHARED_BUILD
+def test_snippet_figure_escape_hatch(built: SphinxTestApp) -> None:
+    svg = svg_of(built, "fig-own")
     assert "Own figure" in texts(svg)
     assert svg.get("width") == "288pt"  # the snippet's figsize, 4 x 72 pt
     # Its own style: the white background its black text needs on a dark theme.
@@ -253,16 +142,20 @@ def test_snippet_figure_escape_hatch(html: SphinxTestApp) -> None:
     assert "fill: #ffffff" in background.get("style", "")
 
 
-def test_snippet_rcparams_do_not_reach_the_next_chart(html: SphinxTestApp) -> None:
-    svg = svg_of(html, "fig-next")
+@CHARTS_HTML
+@SHARED_BUILD
+def test_snippet_rcparams_do_not_reach_the_next_chart(built: SphinxTestApp) -> None:
+    svg = svg_of(built, "fig-next")
     (title,) = [t for t in svg.iter(f"{SVG}text") if t.text == "Next figure"]
     assert "font-size: 12px" in title.get("style", "")  # "large": 1.2 x 10, not 1.2 x 25
-    img = soup_of(html).find(id="fig-own").find("img")
+    img = soup_of(built).find(id="fig-own").find("img")
     assert img["alt"] == "Chart: Own figure; score by step"
 
 
-def test_figure_caption_number_and_numref(html: SphinxTestApp) -> None:
-    soup = soup_of(html)
+@CHARTS_HTML
+@SHARED_BUILD
+def test_figure_caption_number_and_numref(built: SphinxTestApp) -> None:
+    soup = soup_of(built)
     figure = soup.find(id="fig-cost")
     assert figure.name == "figure" and "df-chart" in figure["class"]
     assert "Fig. 1" in figure.figcaption.get_text()
@@ -280,26 +173,18 @@ def test_figure_caption_number_and_numref(html: SphinxTestApp) -> None:
 # ------------------------------------------------------------ other builders
 
 
-def test_latex_includes_pdf_charts(project: Project) -> None:
-    app = project.build("latex")
-    assert warnings_of(app) == []
-    tex = next(app.outdir.glob("*.tex")).read_text(encoding="utf-8")
-    included = re.findall(r"\\sphinxincludegraphics\{\{(df-chart-[0-9a-f]+)\}\.pdf\}", tex)
-    assert len(included) == 7
-    for name in included:
-        data = (app.outdir / f"{name}.pdf").read_bytes()
-        assert data.startswith(b"%PDF-")
-        assert b"CreationDate" not in data  # no timestamp: rebuilds do not churn
-    assert "\\label{\\detokenize{index:fig-cost}}" in tex
-    assert "Cost per model" in tex
-
-
 @pytest.mark.parametrize(
-    ("builder", "page", "suffix"),
-    [("singlehtml", "index.html", ".svg"), ("epub", "index.xhtml", ".svg")],
+    ("page", "suffix"),
+    [
+        pytest.param(
+            "index.html", ".svg", marks=pytest.mark.sphinx("singlehtml", testroot="charts")
+        ),
+        pytest.param("index.xhtml", ".svg", marks=pytest.mark.sphinx("epub", testroot="charts")),
+    ],
+    ids=["singlehtml", "epub"],
 )
-def test_html_like_builders_use_svg(project: Project, builder: str, page: str, suffix: str) -> None:
-    app = project.build(builder)
+def test_html_like_builders_use_svg(built: SphinxTestApp, page: str, suffix: str) -> None:
+    app = built
     assert warnings_of(app) == []
     soup = soup_of(app, page)
     images = [str(img["src"]) for img in soup.find_all("img")]
@@ -307,15 +192,17 @@ def test_html_like_builders_use_svg(project: Project, builder: str, page: str, s
     assert all(src.endswith(suffix) and (app.outdir / src).is_file() for src in images)
 
 
-def test_text_builder_shows_alt_text(project: Project) -> None:
-    app = project.build("text")
+@pytest.mark.sphinx("text", testroot="charts")
+def test_text_builder_shows_alt_text(built: SphinxTestApp) -> None:
+    app = built
     text = (app.outdir / "index.txt").read_text(encoding="utf-8")
     assert "[image: Throughput of each model on each instance type.]" in text
     assert "Cost per model" in text
 
 
-def test_texinfo_gets_png(project: Project) -> None:
-    app = project.build("texinfo")
+@pytest.mark.sphinx("texinfo", testroot="charts")
+def test_texinfo_gets_png(built: SphinxTestApp) -> None:
+    app = built
     assert warnings_of(app) == []
     texi = next(app.outdir.glob("*.texi")).read_text(encoding="utf-8")
     names = re.findall(r"@image\{([^,]*df-chart-[0-9a-f]+),", texi)
@@ -382,7 +269,7 @@ def staged(app: SphinxTestApp) -> dict[str, str]:
 
 
 def rebuild(srcdir: Path) -> SphinxTestApp:
-    app = SphinxTestApp("html", srcdir=srcdir)
+    app = SphinxTestApp("html", srcdir=sphinx_path(srcdir))
     try:
         app.build()
     finally:
@@ -390,8 +277,10 @@ def rebuild(srcdir: Path) -> SphinxTestApp:
     return app
 
 
+@CHARTS_HTML
+@SHARED_BUILD
 def test_byte_identical_files_cache_and_data_dependency(
-    html: SphinxTestApp, build: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    built: SphinxTestApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One chart alone in a fresh project: another worker, no cache.
 
@@ -404,7 +293,8 @@ def test_byte_identical_files_cache_and_data_dependency(
     for variable in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(variable, str(home))
     monkeypatch.delenv("MPLCONFIGDIR", raising=False)
-    alone = build({"index.rst": "Chart\n=====\n\n" + COST_CHART, "results.csv": RESULTS_CSV}, CONF)
+    srcdir = copy_root("chart-alone", tmp_path / "alone")  # the chart fig-cost, alone
+    alone = rebuild(srcdir)
     assert not home.exists()
     files = staged(alone)
     assert sorted(Path(name).suffix for name in files) == [".pdf", ".png", ".svg"]
@@ -412,19 +302,21 @@ def test_byte_identical_files_cache_and_data_dependency(
     for name, digest in files.items():
         assert name == f"df-chart-{digest[:20]}{Path(name).suffix}"
     # ... and the chart drawn among six others, in another worker, has exactly these files.
-    assert files.items() <= staged(html).items()
+    assert files.items() <= staged(built).items()
     first_svg = svg_name(alone)
-    assert first_svg == svg_name(html)
+    assert first_svg == svg_name(built)
 
-    srcdir = Path(alone.srcdir)
-    (srcdir / "index.rst").write_text(
-        "Chart\n=====\n\nSome prose.\n\n" + COST_CHART, encoding="utf-8"
+    page = srcdir / "index.rst"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("=====\n", "=====\n\nSome prose.\n", 1),
+        encoding="utf-8",
     )
     again = rebuild(srcdir)
     assert "0 executed, 1 from cache" in status_text(again)
     assert svg_name(again) == first_svg
 
-    (srcdir / "results.csv").write_text(RESULTS_CSV.replace("0.178", "0.278"), encoding="utf-8")
+    data = srcdir / "results.csv"
+    data.write_text(data.read_text(encoding="utf-8").replace("0.178", "0.278"), encoding="utf-8")
     changed = rebuild(srcdir)
     assert "1 executed, 0 from cache" in status_text(changed)
     assert svg_name(changed) != first_svg
@@ -438,62 +330,9 @@ def svg_name(app: SphinxTestApp) -> str:
 # --------------------------------------------------------------------- errors
 
 
-ERRORS = """\
-Errors
-======
-
-.. df-chart::
-   :y: Nope
-
-   df = pd.DataFrame({'a': ['x', 'y'], 'b': [1, 2]})
-
-.. df-chart::
-   :x: a
-   :y: b
-
-   df = pd.DataFrame({'a': ['x', 'y'], 'b': ['$1.00', '$2.00']})
-
-.. df-chart::
-   :x: a
-
-   df = pd.DataFrame({'a': ['x', 'x'], 'b': [1, 2]})
-
-.. df-chart::
-   :kind: pie
-
-   df = pd.DataFrame({'a': ['x'], 'b': [1]})
-
-.. df-chart::
-   :width: 50%
-
-   df = pd.DataFrame({'a': ['x'], 'b': [1]})
-
-.. df-chart::
-   :group: a
-   :color: b
-
-   df = pd.DataFrame({'a': ['x'], 'b': [1]})
-
-.. df-chart::
-
-   df = 42
-
-.. df-chart::
-
-   open('/tmp/df-chart-should-not-exist', 'w')
-
-.. df-chart::
-
-   df = pd.DataFrame([['x', 1, 2]], columns=['a', 'b', 'b'])
-
-.. df-table::
-
-   df = pd.DataFrame({'still': ['works']})
-"""
-
-
-def test_option_and_data_errors_are_located_warnings(build: MakeApp) -> None:
-    app = build({"index.rst": ERRORS})
+@pytest.mark.sphinx("html", testroot="chart-errors")
+def test_option_and_data_errors_are_located_warnings(built: SphinxTestApp) -> None:
+    app = built
     warnings = warnings_of(app)
     expected = [
         (4, "df_table.option", "column 'Nope' given to :y: is not in the DataFrame ('a', 'b')"),
@@ -517,17 +356,13 @@ def test_option_and_data_errors_are_located_warnings(build: MakeApp) -> None:
     assert "works" in soup.find("table").get_text()
 
 
+@pytest.mark.sphinx("html", testroot="chart-no-matplotlib")
 def test_without_matplotlib_one_warning_and_tables_still_work(
-    build: MakeApp, monkeypatch: pytest.MonkeyPatch
+    app: SphinxTestApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # ``None`` in sys.modules makes the import fail, as when it is not installed.
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    app = build(
-        {
-            "index.rst": "T\n=\n\n.. df-chart::\n\n   df = pd.DataFrame({'a': ['x'], 'b': [1]})\n\n"
-            ".. df-table::\n\n   df = pd.DataFrame({'table': ['fine']})\n"
-        }
-    )
+    app.build()
     (warning,) = warnings_of(app)
     assert "index.rst:4:" in warning and "[df_table.chart]" in warning
     assert "pip install sphinx-df-table[charts]" in warning

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sphinx.testing.util import SphinxTestApp
 
 from sphinx_df_table.config import DfTableConfig, parse_size
 
-from .conftest import warnings_of
+from .helpers import warnings_of
+
+pytestmark = pytest.mark.matrix
 
 
 @pytest.mark.parametrize(
@@ -39,11 +42,9 @@ def test_defaults() -> None:
     assert config.memory_limit_bytes == 4 * 1024**3
 
 
-def test_bad_values_warn_and_fall_back(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(
-        {"index.rst": "T\n=\n\n.. df-table::\n\n   df = pd.DataFrame({'a': ['*x*']})\n"},
-        conf="df_table_timeout = -3\ndf_table_markup = 'html'\ndf_table_memory_limit = 'lots'\n",
-    )
+@pytest.mark.sphinx("html", testroot="config-bad-values")
+def test_bad_values_warn_and_fall_back(built: SphinxTestApp) -> None:
+    app = built
     found = warnings_of(app)
     assert len(found) == 3
     assert all(w.endswith("[df_table.config]") for w in found)
@@ -54,11 +55,9 @@ def test_bad_values_warn_and_fall_back(build) -> None:  # type: ignore[no-untype
     assert "<em>x</em>" in (app.outdir / "index.html").read_text(encoding="utf-8")
 
 
-def test_markup_none_from_conf(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(
-        {"index.rst": "T\n=\n\n.. df-table::\n\n   df = pd.DataFrame({'a': ['*x*']})\n"},
-        conf="df_table_markup = 'none'\n",
-    )
+@pytest.mark.sphinx("html", testroot="config-markup-none")
+def test_markup_none_from_conf(built: SphinxTestApp) -> None:
+    app = built
     html = (app.outdir / "index.html").read_text(encoding="utf-8")
     assert "<p>*x*</p>" in html and "<em>" not in html
 

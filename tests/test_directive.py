@@ -1,156 +1,34 @@
-"""The df-table directive in real Sphinx builds: options, cells, paths, outputs."""
+"""The df-table directive in a real Sphinx build (test root ``directive``): options,
+cells, paths."""
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
 from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
 
-from .conftest import warnings_of
+from .helpers import build_once, warnings_of
 
-CONF = """
-extensions += ["sphinx.ext.extlinks", "sphinx_design"]
-extlinks = {"benchmark-pt": ("https://example.org/benchmarks/%s", "%s")}
-numfig = True
-"""
-
-RESULTS_CSV = """\
-Model,Inst. Type,Throughput (inference/sec),Latency P50 (ms),Scripts
-bert-base,trn1.2xlarge,1200.5,2.1,:benchmark-pt:`Benchmark <inf2>`
-bert-large,trn1.32xlarge,3400.25,5.75,:benchmark-pt:`Benchmark <trn1>`
-roberta,trn1n.32xlarge,2800.0,,
-"""
-
-INDEX = """\
-Index
-=====
-
-.. toctree::
-
-   sub/page
-
-.. df-table:: Throughput *by model*
-   :header-rows: 1
-   :name: tbl-throughput
-   :class: bench wide
-   :align: center
-   :width: 80%
-
-   df = pd.read_csv('data/results.csv')
-
-See :numref:`tbl-throughput` and :ref:`tbl-throughput`.
-
-.. df-table::
-   :name: tbl-default
-
-   df = pd.read_csv('data/results.csv')
-
-.. df-table::
-   :name: tbl-header0
-   :header-rows: 0
-
-   df = pd.read_csv('data/results.csv')
-
-.. df-table::
-   :name: tbl-header2
-   :header-rows: 2
-   :stub-columns: 1
-
-   df = pd.read_csv('data/results.csv')
-
-.. df-table::
-   :name: tbl-widths
-   :widths: 3 2 2 2 4
-
-   df = pd.read_csv('data/results.csv')
-
-.. df-table::
-   :name: tbl-auto
-   :widths: auto
-
-   df = pd.read_csv('data/results.csv')
-
-.. df-table::
-   :name: tbl-cells
-
-   df = pd.DataFrame({'text': [
-       '1. not a list',
-       '- not a bullet',
-       '*emphasis* and ``code``',
-       '"quoted" -- dash',
-       'see :ref:`the table <tbl-default>`',
-   ]})
-
-.. df-table::
-   :name: tbl-literal
-   :markup: none
-
-   df = pd.DataFrame({'text': ['*not emphasis*', ':benchmark-pt:`Benchmark <inf2>`']})
-
-.. df-table::
-   :name: tbl-var
-   :df-var: result
-
-   result = pd.Series([1.5, 2.5], name='only column')
-   df = 'ignored: not the result variable'
-
-.. df-table::
-   :name: tbl-isolated
-
-   df = pd.DataFrame({'has_result_var': ['result' in dir()], 'pd': [pd.__name__]})
-
-.. tab-set::
-
-   .. tab-item:: Throughput optimized
-
-      .. df-table::
-         :name: tbl-in-tab
-
-         df = pd.read_csv('data/results.csv')
-         df = df[['Model', 'Throughput (inference/sec)']]
-"""
-
-SUB_PAGE = """\
-Sub page
-========
-
-.. df-table::
-   :name: tbl-sub
-
-   df = pd.read_csv('local.csv')
-
-.. include:: ../shared/part.inc
-"""
-
-PART = """\
-.. df-table::
-   :name: tbl-included
-
-   df = pd.read_csv('part.csv')
-"""
+pytestmark = [
+    pytest.mark.matrix,
+    pytest.mark.sphinx("html", testroot="directive"),
+    pytest.mark.test_params(shared_result="directive-html"),
+]
 
 
-@pytest.fixture(scope="module")
-def app(module_build) -> SphinxTestApp:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def built(app: SphinxTestApp, test_params: dict[str, Any]) -> SphinxTestApp:
+    """The test root, built once for the module (``shared_result``)."""
     cwd, path, environ = os.getcwd(), list(sys.path), dict(os.environ)
-    built = module_build(
-        {
-            "index.rst": INDEX,
-            "data/results.csv": RESULTS_CSV,
-            "sub/page.rst": SUB_PAGE,
-            "sub/local.csv": "where\nsub directory\n",
-            "shared/part.inc": PART,
-            "shared/part.csv": "where\nshared directory\n",
-        },
-        conf=CONF,
-    )
+    build_once(app, test_params["shared_result"])
     # The build ran snippets that read relative paths; Sphinx's process is untouched.
     assert (os.getcwd(), sys.path, dict(os.environ)) == (cwd, path, environ)
-    return built
+    return app
 
 
 def html_of(app: SphinxTestApp, docname: str = "index") -> BeautifulSoup:
@@ -175,12 +53,12 @@ def rows(tag: Tag, part: str) -> list[list[str]]:
     ]
 
 
-def test_builds_without_warnings(app: SphinxTestApp) -> None:
-    assert warnings_of(app) == []
+def test_builds_without_warnings(built: SphinxTestApp) -> None:
+    assert warnings_of(built) == []
 
 
-def test_doctree_is_a_docutils_table(app: SphinxTestApp) -> None:
-    doctree = app.env.get_doctree("index")
+def test_doctree_is_a_docutils_table(built: SphinxTestApp) -> None:
+    doctree = built.env.get_doctree("index")
     tables = [t for t in doctree.findall(nodes.table) if "tbl-default" in t["ids"]]
     assert len(tables) == 1
     (tgroup,) = tables[0].children
@@ -192,8 +70,8 @@ def test_doctree_is_a_docutils_table(app: SphinxTestApp) -> None:
     assert tables[0].source and tables[0].line
 
 
-def test_header_and_body_text_match_the_csv(app: SphinxTestApp) -> None:
-    soup = html_of(app)
+def test_header_and_body_text_match_the_csv(built: SphinxTestApp) -> None:
+    soup = html_of(built)
     tbl = table(soup, "tbl-default")
     assert rows(tbl, "thead") == [
         ["Model", "Inst. Type", "Throughput (inference/sec)", "Latency P50 (ms)", "Scripts"]
@@ -203,15 +81,15 @@ def test_header_and_body_text_match_the_csv(app: SphinxTestApp) -> None:
     assert body[2] == ["roberta", "trn1n.32xlarge", "2800.0", "", ""]
 
 
-def test_header_rows_1_is_the_default(app: SphinxTestApp) -> None:
-    soup = html_of(app)
+def test_header_rows_1_is_the_default(built: SphinxTestApp) -> None:
+    soup = html_of(built)
     explicit, default = table(soup, "tbl-throughput"), table(soup, "tbl-default")
     assert rows(explicit, "thead") == rows(default, "thead")
     assert rows(explicit, "tbody") == rows(default, "tbody")
 
 
-def test_header_rows_0_and_2(app: SphinxTestApp) -> None:
-    soup = html_of(app)
+def test_header_rows_0_and_2(built: SphinxTestApp) -> None:
+    soup = html_of(built)
     zero = table(soup, "tbl-header0")
     assert rows(zero, "thead") == []
     assert rows(zero, "tbody")[0][0] == "Model"
@@ -222,8 +100,8 @@ def test_header_rows_0_and_2(app: SphinxTestApp) -> None:
     assert [s.get_text() for s in stubs] == ["bert-large", "roberta"]
 
 
-def test_caption_name_class_align_width(app: SphinxTestApp) -> None:
-    soup = html_of(app)
+def test_caption_name_class_align_width(built: SphinxTestApp) -> None:
+    soup = html_of(built)
     tbl = table(soup, "tbl-throughput")
     caption = tbl.find("caption")
     assert caption is not None
@@ -235,20 +113,20 @@ def test_caption_name_class_align_width(app: SphinxTestApp) -> None:
     assert "Table 1" in refs and "Throughput by model" in refs
 
 
-def test_widths(app: SphinxTestApp) -> None:
-    doctree = app.env.get_doctree("index")
+def test_widths(built: SphinxTestApp) -> None:
+    doctree = built.env.get_doctree("index")
     by_id = {t["ids"][0]: t for t in doctree.findall(nodes.table) if t["ids"]}
     given = by_id["tbl-widths"]
     assert "colwidths-given" in given["classes"]
     assert [c["colwidth"] for c in given.findall(nodes.colspec)] == [3, 2, 2, 2, 4]
     assert "colwidths-auto" in by_id["tbl-auto"]["classes"]
     assert "colwidths-given" not in by_id["tbl-default"]["classes"]
-    cols = [col.get("style") for col in table(html_of(app), "tbl-widths").find_all("col")]
+    cols = [col.get("style") for col in table(html_of(built), "tbl-widths").find_all("col")]
     assert cols == [f"width: {w}%" for w in ("23.1", "15.4", "15.4", "15.4", "30.8")]
 
 
-def test_inline_rest_in_cells(app: SphinxTestApp) -> None:
-    soup = html_of(app)
+def test_inline_rest_in_cells(built: SphinxTestApp) -> None:
+    soup = html_of(built)
     scripts = [tr.find_all("td")[4] for tr in table(soup, "tbl-default").tbody.find_all("tr")]  # type: ignore[union-attr]
     link = scripts[0].find("a")
     assert link is not None
@@ -268,31 +146,31 @@ def test_inline_rest_in_cells(app: SphinxTestApp) -> None:
     assert cells[3] == "\u201cquoted\u201d \u2013 dash"
 
 
-def test_markup_none_keeps_text_literal(app: SphinxTestApp) -> None:
-    tbl = table(html_of(app), "tbl-literal")
+def test_markup_none_keeps_text_literal(built: SphinxTestApp) -> None:
+    tbl = table(html_of(built), "tbl-literal")
     assert rows(tbl, "tbody") == [["*not emphasis*"], [":benchmark-pt:`Benchmark <inf2>`"]]
     assert tbl.find("em") is None and tbl.find("a") is None
 
 
-def test_df_var_and_series(app: SphinxTestApp) -> None:
-    tbl = table(html_of(app), "tbl-var")
+def test_df_var_and_series(built: SphinxTestApp) -> None:
+    tbl = table(html_of(built), "tbl-var")
     assert rows(tbl, "thead") == [["only column"]]
     assert rows(tbl, "tbody") == [["1.5"], ["2.5"]]
 
 
-def test_fresh_namespace_per_directive(app: SphinxTestApp) -> None:
-    assert rows(table(html_of(app), "tbl-isolated"), "tbody") == [["False", "pandas"]]
+def test_fresh_namespace_per_directive(built: SphinxTestApp) -> None:
+    assert rows(table(html_of(built), "tbl-isolated"), "tbody") == [["False", "pandas"]]
 
 
-def test_relative_paths_resolve_against_the_document(app: SphinxTestApp) -> None:
-    soup = html_of(app, "sub/page")
+def test_relative_paths_resolve_against_the_document(built: SphinxTestApp) -> None:
+    soup = html_of(built, "sub/page")
     assert rows(table(soup, "tbl-sub"), "tbody") == [["sub directory"]]
     # An included file's snippet reads relative to the included file.
     assert rows(table(soup, "tbl-included"), "tbody") == [["shared directory"]]
 
 
-def test_inside_sphinx_design_tab_set(app: SphinxTestApp) -> None:
-    soup = html_of(app)
+def test_inside_sphinx_design_tab_set(built: SphinxTestApp) -> None:
+    soup = html_of(built)
     tab = soup.find("div", class_="sd-tab-content")
     assert isinstance(tab, Tag)
     tbl = tab.find("table", id="tbl-in-tab")

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from .conftest import REPO, run_sphinx_build
+from .helpers import REPO, run_sphinx_build
+
+pytestmark = pytest.mark.slow
 
 DOCS = REPO / "docs"
 

@@ -19,7 +19,9 @@ from sphinx_df_table.output.compact_rows import (
 )
 from sphinx_df_table.output.table_nodes import build_table, plain_cell_parser
 
-from .conftest import warnings_of
+from .helpers import warnings_of
+
+pytestmark = pytest.mark.matrix
 
 CONF = """
 extensions += ["sphinx.ext.extlinks"]

@@ -26,6 +26,8 @@ from sphinx_df_table.worker.frame_cells import (
     sort_keys,
 )
 
+pytestmark = pytest.mark.matrix
+
 
 def csv_grid(frame: pd.DataFrame) -> list[list[str]]:
     """What the original directive showed: to_csv text parsed by the csv module."""

@@ -24,7 +24,9 @@ from sphinx_df_table.output.interactive import (
     writes_downloads,
 )
 
-from .conftest import run_sphinx_build, warnings_of, write_project
+from .helpers import run_sphinx_build, warnings_of, write_project
+
+pytestmark = pytest.mark.matrix
 
 Build = Callable[..., SphinxTestApp]
 

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from .conftest import REPO
+from .helpers import REPO
 
 JS_TESTS = REPO / "tests" / "js"
 

@@ -4,51 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
+from sphinx.testing.util import SphinxTestApp
 
-from .conftest import warnings_of
+from .helpers import warnings_of
 
-CONF = """
-extensions += ["myst_parser", "sphinx.ext.extlinks"]
-extlinks = {"benchmark-pt": ("https://example.org/benchmarks/%s", "%s")}
-numfig = True
-"""
-
-PAGE = """\
-# MyST page
-
-```{df-table} Results from *Markdown*
-:header-rows: 1
-:name: tbl-md
-
-df = pd.read_csv('results.csv')
-```
-
-See {numref}`tbl-md`.
-
-```{df-table}
-x = 1
-df = pd.read_csv('missing.csv')
-```
-
-```{df-table}
-:header-rows: 1
-:name: with-options
-
-df = pd.DataFrame({'a': [1]})
-df = df['nope']
-```
-"""
+pytestmark = pytest.mark.matrix
 
 
-def test_myst_fence(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(
-        {
-            "index.md": PAGE,
-            "results.csv": 'Model,Scripts\nbert,":benchmark-pt:`Benchmark <inf2>`"\n',
-        },
-        conf=CONF,
-    )
+@pytest.mark.sphinx("html", testroot="myst")
+def test_myst_fence(built: SphinxTestApp) -> None:
+    app = built
     soup = BeautifulSoup((app.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
     table = soup.find("table", id="tbl-md")
     assert table is not None

@@ -1,16 +1,22 @@
-"""Cells match the original CSV route, and tables reach LaTeX and text output."""
+"""Cells match the original CSV route, and tables reach text output (LaTeX: test_latex.py)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
+import pytest
+from sphinx.testing.util import SphinxTestApp
 
-from .conftest import warnings_of
-from .test_directive import CONF, html_of
+from .helpers import warnings_of
+from .test_directive import html_of
+
+pytestmark = pytest.mark.matrix
 
 
-def test_same_cells_as_csv_table_of_to_csv(build) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.sphinx("html", testroot="compat")
+def test_same_cells_as_csv_table_of_to_csv(built: SphinxTestApp) -> None:
     """Pages written for the original directive (to_csv -> csv-table) show the same cells."""
     frame = pd.DataFrame(
         {
@@ -21,33 +27,11 @@ def test_same_cells_as_csv_table_of_to_csv(build) -> None:  # type: ignore[no-un
             "Count": [1, 2, 3],
         }
     )
-    snippet = (
-        "df = pd.DataFrame({'Model': ['bert', \"t5 'large'\", 'say \"hi\"'], "
-        "'Value': [1.5, float('nan'), 1e-7], 'Cost': ['$1,234.500', '$0.010', '--'], "
-        "'Scripts': [':benchmark-pt:`Benchmark <inf2>`', '*x* and ``y``', "
-        "'https://example.org'], 'Count': [1, 2, 3]})"
-    )
-    app = build(
-        {
-            "index.rst": f"""\
-            Compat
-            ======
-
-            .. df-table::
-               :header-rows: 1
-
-               {snippet}
-
-            .. csv-table::
-               :header-rows: 1
-               :file: compat.csv
-            """,
-            "compat.csv": frame.to_csv(index=False),
-        },
-        conf=CONF,
-    )
-    assert warnings_of(app) == []
-    soup = html_of(app)
+    # The csv-table's file is what the original directive wrote: this frame's to_csv.
+    compat = Path(built.srcdir, "compat.csv").read_text(encoding="utf-8")
+    assert compat == frame.to_csv(index=False)
+    assert warnings_of(built) == []
+    soup = html_of(built)
     new, old = soup.find_all("table")
     # Identical markup, except that df-table right-aligns numeric columns and
     # gives their cells sort keys.
@@ -57,25 +41,9 @@ def test_same_cells_as_csv_table_of_to_csv(build) -> None:  # type: ignore[no-un
     assert plain.count('<td class="align-right">') == 2 * 3
 
 
-def test_latex_and_text_output(build) -> None:  # type: ignore[no-untyped-def]
-    files = {
-        "index.rst": """\
-        Out
-        ===
-
-        .. df-table:: Results caption
-           :name: tbl-out
-
-           df = pd.DataFrame({'Model': ['bert-base', 'roberta'], 'Throughput': [1200.5, 2800.0]})
-        """
-    }
-    latex = build(files, builder="latex")
-    tex = next(latex.outdir.glob("*.tex")).read_text(encoding="utf-8")
-    assert r"\begin{tabulary}" in tex
-    assert "Results caption" in tex
-    assert "bert\\sphinxhyphen{}base" in tex and "2800.0" in tex
-    text = build(files, builder="text", srcdir=latex.srcdir.parent / "text-src")
-    out = (text.outdir / "index.txt").read_text(encoding="utf-8")
+@pytest.mark.sphinx("text", testroot="outputs")
+def test_text_output(built: SphinxTestApp) -> None:
+    out = (built.outdir / "index.txt").read_text(encoding="utf-8")
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("| Model"))
     assert lines[header + 1].startswith("|=====")  # the header row of a grid table

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, write_project
+from .helpers import REPO, write_project
+
+pytestmark = pytest.mark.packaging
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import run_sphinx_build, write_project
+import pytest
+
+from .helpers import run_sphinx_build, write_project
+
+pytestmark = pytest.mark.matrix
 
 N_DOCS = 12
 

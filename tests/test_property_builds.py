@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -21,7 +22,9 @@ from sphinx.testing.util import SphinxTestApp
 
 from sphinx_df_table.worker.frame_cells import frame_to_table
 
-from .conftest import warnings_of, write_project
+from .helpers import warnings_of, write_project
+
+pytestmark = pytest.mark.matrix
 
 TEXT = st.text(
     alphabet=st.characters(

@@ -23,6 +23,8 @@ from sphinx_df_table.messages import (
     WorkerAnswer,
 )
 
+pytestmark = pytest.mark.matrix
+
 
 @pytest.fixture
 def pipe() -> Iterator[tuple[int, int]]:

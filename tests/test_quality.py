@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
-from .conftest import REPO
+from .helpers import REPO
+
+pytestmark = pytest.mark.slow
 
 
 def tool(name: str) -> list[str]:

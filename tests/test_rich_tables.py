@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup, Tag
+from sphinx.testing.util import SphinxTestApp
 
 from sphinx_df_table.directives.options import align_option, formats_option, index_option
 from sphinx_df_table.worker.frame_cells import (
@@ -18,7 +19,9 @@ from sphinx_df_table.worker.frame_cells import (
     hierarchy_spans,
 )
 
-from .conftest import warnings_of
+from .helpers import warnings_of
+
+pytestmark = pytest.mark.matrix
 
 
 def grouped() -> pd.DataFrame:
@@ -160,75 +163,23 @@ def test_option_converters() -> None:
 
 # --------------------------------------------------------------- real builds
 
-PAGE = """\
-Rich
-====
-
-.. df-table:: Grouped
-   :name: grouped
-
-   df = pd.DataFrame({'Model': ['bert', 'bert', 't5', 't5', 't5'],
-                      'Inst. Type': ['trn1.2x', 'trn1.32x', 'trn1.2x', 'trn1.32x', 'trn1n.32x'],
-                      'Throughput': [1200.5, 3400.25, 800.0, 2100.75, 2500.0]})
-   df = df.groupby(['Model', 'Inst. Type']).agg(total=('Throughput', 'sum'))
-
-.. df-table:: Pivot
-   :name: pivot
-
-   df = pd.DataFrame({'Model': ['bert', 'bert', 't5'], 'Inst': ['a', 'b', 'a'], 'v': [1, 2, 3]})
-   df = df.pivot_table(index='Model', columns='Inst', values=['v'])
-
-.. df-table:: Formatted
-   :name: formatted
-   :formats: Cost per 1M inferences: ${:,.3f}
-             Throughput (inference/sec): {:,.2f}
-   :na-rep: --
-   :align-columns: center right left
-
-   df = pd.DataFrame({'Model': ['bert', 't5'],
-                      'Throughput (inference/sec)': [1234.5678, None],
-                      'Cost per 1M inferences': [0.51234, 12.5]})
-   df = df.sort_values('Cost per 1M inferences', ascending=False)
-
-.. df-table:: Long
-   :name: long
-   :max-rows: 40
-
-   df = pd.DataFrame({'Model': [f'model-{i}' for i in range(45)], 'Value': np.arange(45) * 1.5})
-
-.. df-table:: Distances
-   :name: distances
-   :formats: Distance: {:,} km
-   :na-rep: unknown
-
-   df = pd.DataFrame({'Rank': [3, 1, 2, 4],
-                      'Place': ['Oslo', 'Lima', '*Rome*', 'Nowhere'],
-                      'Distance': pd.array([8, 8898, 806, None], dtype='Int64'),
-                      'Since': pd.to_datetime(['2020-01-01', '1970-01-02', None, '1969-12-31'])})
-   df = df.set_index('Rank')
-
-.. df-table:: Labels in the body
-   :name: labels
-   :header-rows: 0
-
-   df = pd.DataFrame({'Model': ['bert'], 'Throughput': [1200.5]})
-"""
+# The page (test root ``rich``) has six tables: grouped, pivot, formatted, long, distances, labels.
+#: Its HTML build, built once (by the first of these tests to run) for all of them.
+RICH_HTML = pytest.mark.sphinx("html", testroot="rich")
+SHARED_BUILD = pytest.mark.test_params(shared_result="rich-html")
 
 
-@pytest.fixture(scope="module")
-def html_app(module_build):  # type: ignore[no-untyped-def]
-    return module_build({"index.rst": PAGE}, conf="df_table_max_rows = 20\n")
-
-
-def soup_table(app, name: str) -> Tag:  # type: ignore[no-untyped-def]
+def soup_table(app: SphinxTestApp, name: str) -> Tag:
     soup = BeautifulSoup((app.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
     found = soup.find("table", id=name)
     assert isinstance(found, Tag)
     return found
 
 
-def test_html_groupby_rowspans_and_stubs(html_app) -> None:  # type: ignore[no-untyped-def]
-    table = soup_table(html_app, "grouped")
+@RICH_HTML
+@SHARED_BUILD
+def test_html_groupby_rowspans_and_stubs(built: SphinxTestApp) -> None:
+    table = soup_table(built, "grouped")
     stubs = table.tbody.find_all("th", class_="stub")  # type: ignore[union-attr]
     assert [(s.get_text(), s.get("rowspan")) for s in stubs[:3]] == [
         ("bert", "2"),
@@ -246,8 +197,10 @@ def test_html_groupby_rowspans_and_stubs(html_app) -> None:  # type: ignore[no-u
     assert len(table.tbody.find_all("td", class_="align-right")) == 5  # type: ignore[union-attr]
 
 
-def test_html_multiindex_header_colspan(html_app) -> None:  # type: ignore[no-untyped-def]
-    table = soup_table(html_app, "pivot")
+@RICH_HTML
+@SHARED_BUILD
+def test_html_multiindex_header_colspan(built: SphinxTestApp) -> None:
+    table = soup_table(built, "pivot")
     first = table.thead.find("tr")  # type: ignore[union-attr]
     spanning = first.find("th", attrs={"colspan": "2"})  # type: ignore[union-attr]
     assert spanning is not None and spanning.get_text() == "v"
@@ -258,16 +211,20 @@ def test_html_multiindex_header_colspan(html_app) -> None:  # type: ignore[no-un
     ]
 
 
-def test_html_formats_and_alignment_override(html_app) -> None:  # type: ignore[no-untyped-def]
-    table = soup_table(html_app, "formatted")
+@RICH_HTML
+@SHARED_BUILD
+def test_html_formats_and_alignment_override(built: SphinxTestApp) -> None:
+    table = soup_table(built, "formatted")
     rows = [[td.get_text() for td in tr.find_all("td")] for tr in table.tbody.find_all("tr")]  # type: ignore[union-attr]
     assert rows == [["t5", "\u2013", "$12.500"], ["bert", "1,234.57", "$0.512"]]
     first = table.tbody.find("tr").find_all("td")  # type: ignore[union-attr]
     assert [td.get("class") for td in first] == [["align-center"], ["align-right"], ["align-left"]]
 
 
-def test_html_sort_keys_come_from_values_not_formatted_text(html_app) -> None:  # type: ignore[no-untyped-def]
-    table = soup_table(html_app, "distances")
+@RICH_HTML
+@SHARED_BUILD
+def test_html_sort_keys_come_from_values_not_formatted_text(built: SphinxTestApp) -> None:
+    table = soup_table(built, "distances")
     rows = [tr.find_all(["th", "td"]) for tr in table.tbody.find_all("tr")]  # type: ignore[union-attr]
     assert [[cell.get_text() for cell in row] for row in rows][:2] == [
         ["3", "Oslo", "8 km", "2020-01-01"],
@@ -288,8 +245,10 @@ def test_html_sort_keys_come_from_values_not_formatted_text(html_app) -> None:  
     assert table.thead.find(attrs={"data-sort": True}) is None  # type: ignore[union-attr]
 
 
-def test_html_label_rows_moved_into_the_body_are_not_aligned(html_app) -> None:  # type: ignore[no-untyped-def]
-    table = soup_table(html_app, "labels")
+@RICH_HTML
+@SHARED_BUILD
+def test_html_label_rows_moved_into_the_body_are_not_aligned(built: SphinxTestApp) -> None:
+    table = soup_table(built, "labels")
     assert table.thead is None
     labels, data = table.tbody.find_all("tr")  # type: ignore[union-attr]
     assert [str(td) for td in labels.find_all("td")] == [
@@ -302,8 +261,10 @@ def test_html_label_rows_moved_into_the_body_are_not_aligned(html_app) -> None: 
     ]
 
 
-def test_max_rows_row_and_default_limit_warning(html_app) -> None:  # type: ignore[no-untyped-def]
-    table = soup_table(html_app, "long")
+@RICH_HTML
+@SHARED_BUILD
+def test_max_rows_row_and_default_limit_warning(built: SphinxTestApp) -> None:
+    table = soup_table(built, "long")
     rows = table.tbody.find_all("tr")  # type: ignore[union-attr]
     assert len(rows) == 41
     assert rows[0].find_all("td")[1]["data-sort"] == "0.0"
@@ -312,89 +273,28 @@ def test_max_rows_row_and_default_limit_warning(html_app) -> None:  # type: igno
     assert not more.has_attr("data-sort")
     # :max-rows: was given for this table: no warning. The page's other tables
     # are under the conf.py limit of 20: no warning either.
-    assert warnings_of(html_app) == []
+    assert warnings_of(built) == []
 
 
-def test_default_limit_warns(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(
-        {"index.rst": "T\n=\n\n.. df-table::\n\n   df = pd.DataFrame({'a': range(30)})\n"},
-        conf="df_table_max_rows = 25\n",
-    )
+@pytest.mark.sphinx("html", testroot="truncated")
+def test_default_limit_warns(built: SphinxTestApp) -> None:
+    app = built
     (warning,) = warnings_of(app)
     assert warning.endswith("[df_table.truncated]") and "5 more rows" in warning
     html = (app.outdir / "index.html").read_text(encoding="utf-8")
     assert "\u2026 5 more rows" in html and "<p>24</p>" in html and "<p>25</p>" not in html
 
 
-def test_latex_long_and_short_tables(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(
-        {"index.rst": PAGE},
-        conf="latex_documents = [('index', 'rich.tex', 'Rich', 'A', 'manual')]\n",
-        builder="latex",
-    )
-    tex = (app.outdir / "rich.tex").read_text(encoding="utf-8")
-    long_table = re.search(r"\\begin\{longtable\}(\{[^\n]*\})", tex)
-    assert long_table is not None
-    assert long_table.group(1).count(r"\X{") == 2
-    assert r">{\raggedleft\arraybackslash}\X{" in long_table.group(1)
-    assert r"\endhead" in tex  # the header repeats on every page
-    # Short tables: tabulary, numbers flush right, merged index cells.
-    assert r"\begin{tabulary}{\linewidth}[t]{|L|L|R|}" in tex
-    assert r"\sphinxmultirow{2}" in tex
-    assert "1,234.57" in tex and r"\$12.500" in tex
-
-
-#: A test extension: moves the alignment of every df-table's first column to
-#: the centre on its colspec, and removes all classes from all entries.
-CENTRE_FIRST_COLUMN = """
-from docutils import nodes
-from sphinx.transforms.post_transforms import SphinxPostTransform
-
-class CentreFirstColumn(SphinxPostTransform):
-    default_priority = 3  # before DfTableLatexColumns
-
-    def run(self, **kwargs):
-        for table in self.document.findall(nodes.table):
-            next(table.findall(nodes.colspec))["df_align"] = "center"
-            for entry in table.findall(nodes.entry):
-                entry["classes"] = []
-
-def setup(app):
-    app.add_post_transform(CentreFirstColumn)
-"""
-
-
-def test_latex_column_types_come_from_the_colspecs(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(
-        {
-            "index.rst": "T\n=\n\n.. df-table::\n   :header-rows: 0\n\n"
-            "   df = pd.DataFrame({'Model': ['bert'], 'Mode': ['x'], 'Throughput': [1200.5]})\n"
-        },
-        conf="latex_documents = [('index', 't.tex', 'T', 'A', 'manual')]\n" + CENTRE_FIRST_COLUMN,
-        builder="latex",
-    )
-    tex = (app.outdir / "t.tex").read_text(encoding="utf-8")
-    # No entry has a class, yet the numbers are R; the first column is C.
-    assert r"\begin{tabulary}{\linewidth}[t]{|C|L|R|}" in tex
-
-
-def test_text_output(build) -> None:  # type: ignore[no-untyped-def]
-    app = build({"index.rst": PAGE}, builder="text")
-    text = (app.outdir / "index.txt").read_text(encoding="utf-8")
+@pytest.mark.sphinx("text", testroot="rich")
+def test_text_output(built: SphinxTestApp) -> None:
+    text = (built.outdir / "index.txt").read_text(encoding="utf-8")
     for value in ("bert", "trn1n.32x", "2500.0", "1,234.57", "$12.500", "model-39", "5 more rows"):
         assert value in text
 
 
-def test_html_tables_scroll_sideways_in_their_container(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(
-        {
-            "index.rst": "Index\n=====\n\n.. toctree::\n\n   plain\n\n"
-            ".. tab-set::\n\n   .. tab-item:: Wide\n\n      .. df-table::\n         :name: wide\n\n"
-            "         df = pd.DataFrame({f'Column number {i}': [i * 1.5] for i in range(20)})\n",
-            "plain.rst": "Plain\n=====\n\nNo table here.\n",
-        },
-        conf="extensions += ['sphinx_design']\n",
-    )
+@pytest.mark.sphinx("html", testroot="scroll")
+def test_html_tables_scroll_sideways_in_their_container(built: SphinxTestApp) -> None:
+    app = built
     soup = BeautifulSoup((app.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
     table = soup.find("table", id="wide")
     assert table is not None
@@ -407,32 +307,17 @@ def test_html_tables_scroll_sideways_in_their_container(build) -> None:  # type:
     assert any("df-table-base.css" in href for href in linked)
     plain = (app.outdir / "plain.html").read_text(encoding="utf-8")
     assert "df-table-base.css" not in plain  # only pages with a df-table
-    latex = build(
-        {"index.rst": "T\n=\n\n.. df-table::\n\n   df = pd.DataFrame({'a': [1]})\n"},
-        builder="latex",
-        srcdir=app.srcdir.parent / "latex-src",
-    )
-    assert (
-        "container"
-        not in next(latex.outdir.glob("*.tex"))
-        .read_text(encoding="utf-8")
-        .split(r"\begin{document}")[1]
-    )
 
 
-def test_download_of_a_grouped_table_keeps_its_index(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(
-        {
-            "index.rst": "T\n=\n\n.. df-table::\n   :download:\n   :name: grouped\n\n"
-            "   df = pd.DataFrame({'Model': ['a', 'a', 'b'], 'v': [1, 2, 3]})\n"
-            "   df = df.groupby('Model').agg(total=('v', 'sum'))\n"
-        }
-    )
+@pytest.mark.sphinx("html", testroot="download-grouped")
+def test_download_of_a_grouped_table_keeps_its_index(built: SphinxTestApp) -> None:
+    app = built
     assert (app.outdir / "grouped.csv").read_text(encoding="utf-8") == "Model,total\na,3\nb,3\n"
 
 
-def test_aligned_cells_are_not_floated_by_themes(build) -> None:  # type: ignore[no-untyped-def]
-    app = build({"index.rst": "T\n=\n\n.. df-table::\n\n   df = pd.DataFrame({'a': [1]})\n"})
+@pytest.mark.sphinx("html", testroot="outputs")
+def test_aligned_cells_are_not_floated_by_themes(built: SphinxTestApp) -> None:
+    app = built
     css = (app.outdir / "_static" / "df-table-base.css").read_text(encoding="utf-8")
     rule = re.search(r'table\.df-table td\[class\*="align-"\],[^{]*\{([^}]*)\}', css)
     assert rule is not None and "float: none" in rule.group(1)

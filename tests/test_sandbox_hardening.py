@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import warnings_of
+from .helpers import warnings_of
+
+pytestmark = pytest.mark.matrix
 
 PAGE = """\
 Hardening

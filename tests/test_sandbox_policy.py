@@ -25,6 +25,8 @@ from sphinx_df_table.worker.guard import (
     is_write_open,
 )
 
+pytestmark = pytest.mark.matrix
+
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:

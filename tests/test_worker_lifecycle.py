@@ -28,7 +28,9 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_df_table.errors import DfTableError
 from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner, WorkerStartError
 
-from .conftest import run_sphinx_build, status_text, warning_text, warnings_of, write_project
+from .helpers import run_sphinx_build, status_text, warning_text, warnings_of, write_project
+
+pytestmark = pytest.mark.matrix
 
 TAG_VAR = "DF_TABLE_TEST_TAG"
 

@@ -27,9 +27,19 @@ from typing import Any
 
 import pytest
 
-from ..conftest import REPO, write_project
+from ..helpers import REPO, write_project
 
 ARTIFACTS = REPO / "tests" / "artifacts"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under ``tests/browser/`` ``browser`` (``-m "not browser"`` skips them)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ARGS = [
     "--headless",

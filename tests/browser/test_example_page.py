@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from ..conftest import REPO
+from ..helpers import REPO
 from .conftest import Site
 from .dom import (
     TABLES,

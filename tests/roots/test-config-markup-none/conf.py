@@ -1,0 +1,2 @@
+extensions = ["sphinx_df_table"]
+df_table_markup = "none"

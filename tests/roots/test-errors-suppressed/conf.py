@@ -1,0 +1,2 @@
+extensions = ["sphinx_df_table"]
+suppress_warnings = ["df_table.exception"]

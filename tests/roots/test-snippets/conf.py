@@ -1,0 +1,12 @@
+# The settings of docs/conf.py that the examples in docs/snippets/ rely on.
+extensions = ["sphinx_df_table", "sphinx_design", "myst_parser", "sphinx.ext.extlinks"]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+numfig = True
+extlinks = {
+    "benchmark-pt": (
+        "https://github.com/example-org/neuron-samples/tree/master/benchmarks/%s",
+        "%s",
+    ),
+}
+# The examples are included by the pages, not pages themselves (as in docs/conf.py).
+exclude_patterns = ["snippets"]

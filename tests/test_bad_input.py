@@ -236,15 +236,16 @@ CASES = [
         # A whole, well-framed answer whose table holds a number where a cell's
         # text belongs: refused on decoding, for this table alone.
         "forged-cells",
-        "crash",
         "import os, pickle, struct, sys\n"
-        "table = {'header': [['a']], 'body': [[1]], 'numeric': [True], 'spans': [],"
-        " 'index_columns': 0, 'align': [], 'truncated': 0, 'caption': '', 'csv': None}\n"
+        "table = {'header': [['a']], 'body': [[1]], 'spans': [], 'index_columns': 0,"
+        " 'columns': [['number', 'right']], 'sort_keys': [None], 'truncated': 0,"
+        " 'caption': '', 'csv': None}\n"
         "result = {'table': table, 'chart': None, 'error': None, 'files_read': [],"
         " 'output': '', 'seconds': 0.0}\n"
         "data = pickle.dumps({'id': 0, 'result': result, 'restart': None})\n"
         f"os.write({RESPONSE_FD}, struct.pack('!Q', len(data)) + data)\n"
         "df = pd.DataFrame({'a': [1]})",
+        "crash",
         None,
         ("garbled answer", "holds something other than text"),
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,7 @@ Hardening
 
 .. df-table::
    :name: mpl
+   :markup: none
 
    import matplotlib
    import matplotlib.pyplot as plt
@@ -67,8 +69,18 @@ def test_patched_io_and_import_hooks_do_not_escape(build, escapes, tmp_path: Pat
     assert not escape_io.exists() and not escape_finder.exists()
 
 
-def test_matplotlib_in_a_table_snippet_uses_the_workers_own_config(build) -> None:  # type: ignore[no-untyped-def]
+def test_matplotlib_in_a_table_snippet_uses_the_workers_own_config(  # type: ignore[no-untyped-def]
+    build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("matplotlib", reason="the charts extra is installed by the test extra")
+    # The config dir is shown in a table cell, literally (``:markup: none``):
+    # the worker's temp dir has a random name (``mkdtemp``), and one ending in
+    # "_" (1 in 37) would otherwise be read as a reST reference ("Unknown
+    # target name"). A parent directory whose name is such markup makes that
+    # case happen on every run instead of by chance.
+    temp_root = tmp_path / "markup_"
+    temp_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp_root))
     app = build(
         {"index.rst": PAGE.format(escape_io="/nonexistent/a", escape_finder="/nonexistent/b")}
     )
@@ -76,5 +88,5 @@ def test_matplotlib_in_a_table_snippet_uses_the_workers_own_config(build) -> Non
     html = (app.outdir / "index.html").read_text(encoding="utf-8")
     start = html.index('id="mpl"')
     configdir = html[start:].split("<td><p>", 1)[1].split("</p>", 1)[0]
-    assert "df-table-" in configdir and configdir.endswith("matplotlib")
+    assert configdir.startswith(str(temp_root / "df-table-")) and configdir.endswith("matplotlib")
     assert not configdir.startswith(os.path.expanduser("~"))

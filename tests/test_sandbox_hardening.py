@@ -90,3 +90,36 @@ def test_matplotlib_in_a_table_snippet_uses_the_workers_own_config(  # type: ign
     configdir = html[start:].split("<td><p>", 1)[1].split("</p>", 1)[0]
     assert configdir.startswith(str(temp_root / "df-table-")) and configdir.endswith("matplotlib")
     assert not configdir.startswith(os.path.expanduser("~"))
+
+
+def test_a_patched_io_open_is_not_called_by_the_workers_own_file_work(tmp_path: Path) -> None:
+    """The worker imports matplotlib for a chart with the guard aside; a snippet's
+    ``io.open`` from an earlier table must not be what it calls then.
+
+    ``sys.modules['matplotlib'] = None`` in the first snippet stands in for a
+    pandas whose Styler module does not import matplotlib (pandas 3): it is
+    put back after the snippet, so the chart's import is the first one.
+    """
+    pytest.importorskip("matplotlib", reason="the charts extra is installed by the test extra")
+    from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner
+
+    escaped = tmp_path / "escaped"
+    runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path)))
+    try:
+        first = runner.run(
+            "import io, sys\n"
+            f"io.open = lambda *a, **k: __import__('_io').open({str(escaped)!r}, 'w')\n"
+            "sys.modules['matplotlib'] = None\n"
+            "df = pd.DataFrame({'a': [1]})",
+            cwd=str(tmp_path),
+        )
+        assert first.error is None and first.table is not None
+        chart = runner.run(
+            "df = pd.DataFrame({'x': [1, 2], 'y': [3, 4]})",
+            cwd=str(tmp_path),
+            render={"chart": {}},
+        )
+        assert chart.error is None and chart.chart is not None
+    finally:
+        runner.close()
+    assert not escaped.exists()

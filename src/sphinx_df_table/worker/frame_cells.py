@@ -19,22 +19,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..compat import csv_labels, csv_values
 from ..errors import DfTableError
 from ..messages import ColumnFacts, ColumnKind, TableData
-
-#: Keyword arguments ``to_csv`` passes to pandas' formatters by default.
-_CSV_FORMAT: dict[str, Any] = {
-    "na_rep": "",
-    "float_format": None,
-    "date_format": None,
-    "decimal": ".",
-    "quoting": None,
-}
 
 
 class ResultTypeError(DfTableError, TypeError):
@@ -55,11 +47,11 @@ def _cell_str(value: object) -> str:
 def _column_texts(frame: pd.DataFrame) -> list[list[str]]:
     """Column-major cell text, using pandas' own ``to_csv`` formatting.
 
-    ``_get_values_for_csv`` is private, but it is exactly what ``to_csv`` calls
-    (pandas >= 2.2, the minimum this package declares and CI tests); the
-    ``to_csv`` oracle tests catch any change in it.
+    :func:`~sphinx_df_table.compat.csv_values` calls exactly what ``to_csv``
+    calls, on every supported pandas; the ``to_csv`` oracle tests catch any
+    change in that private API.
     """
-    formatted = cast(Any, frame)._get_values_for_csv(**_CSV_FORMAT)  # private: no stubs
+    formatted = csv_values(frame)
     return [
         [_cell_str(v) for v in formatted.iloc[:, j].to_numpy(dtype=object)]
         for j in range(frame.shape[1])
@@ -73,7 +65,7 @@ def _header_rows(columns: pd.Index) -> list[list[str]]:
             [_cell_str(v) for v in columns.get_level_values(level)]
             for level in range(columns.nlevels)
         ]
-    return [[_cell_str(v) for v in cast(Any, columns)._get_values_for_csv(**_CSV_FORMAT)]]
+    return [[_cell_str(v) for v in csv_labels(columns)]]
 
 
 def _is_numeric(dtype: Any) -> bool:

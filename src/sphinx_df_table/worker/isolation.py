@@ -10,11 +10,13 @@ signal handlers and timers, tracing hooks, recursion limit) is saved by
 
 from __future__ import annotations
 
+import _io
 import builtins
 import contextlib
 import copy
 import faulthandler
 import gc
+import io
 import os
 import signal
 import sys
@@ -154,7 +156,9 @@ class InterpreterState:
             self._builtins,
             *(
                 _Namespace(target)
-                for target in (os, os.path, pd, np, pd.DataFrame, pd.Series, pd.Index)
+                # io and _io: the worker's own file work (matplotlib's first
+                # import, with the guard aside) must not call a snippet's open.
+                for target in (os, os.path, io, _io, pd, np, pd.DataFrame, pd.Series, pd.Index)
             ),
         ]
 

@@ -11,6 +11,8 @@ Sphinx process must not pay for pandas.
 
 from __future__ import annotations
 
+import inspect
+import os
 from typing import Any
 
 #: The keyword arguments ``DataFrame.to_csv`` gives pandas' native formatters
@@ -51,3 +53,18 @@ def csv_labels(index: Any) -> Any:
     if formatter is not None:  # pandas >= 2.2
         return formatter(**CSV_FORMAT)
     return index._format_native_types(**CSV_FORMAT)  # pandas 2.0, 2.1
+
+
+def copy_asset_file(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> None:
+    """Copy the file ``source`` to ``destination`` (a file or folder), replacing an old copy.
+
+    Sphinx 7.4 added ``force=`` to ``sphinx.util.fileutil.copy_asset_file`` and
+    keeps a different existing file unless it is given; older versions always
+    replace it, and want ``str`` paths.
+    """
+    from sphinx.util.fileutil import copy_asset_file as copy
+
+    if "force" in inspect.signature(copy).parameters:  # Sphinx >= 7.4
+        copy(os.fspath(source), os.fspath(destination), force=True)
+    else:
+        copy(os.fspath(source), os.fspath(destination))

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.builders.html import StandaloneHTMLBuilder
-from sphinx.util.fileutil import copy_asset_file
 
+from ..compat import copy_asset_file
 from .html import is_df_table
 from .interactive import INTERACTIVE_CLASS, df_table_download, write_downloads, writes_downloads
 
@@ -65,7 +65,7 @@ def copy_assets(app: Sphinx) -> None:
     static = Path(app.builder.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
     for name in names:
-        copy_asset_file(STATIC_DIR / name, static, force=True)
+        copy_asset_file(STATIC_DIR / name, static)
 
 
 def _is_interactive(node: nodes.Node) -> bool:

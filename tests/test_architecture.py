@@ -143,3 +143,47 @@ def test_no_worker_module_is_named_after_a_standard_library_module() -> None:
     assert f"{PACKAGE}.worker.limits" in worker
     clashes = [name for name in worker if name.rsplit(".", 1)[-1] in sys.stdlib_module_names]
     assert clashes == []
+
+
+def undocumented(tree: ast.Module) -> list[str]:
+    """The public names in a module's AST without a docstring (``"module"`` for itself).
+
+    Public: a module-level or class-level function or class whose name does not
+    start with ``_``, and the methods of such classes.
+    """
+    missing = [] if ast.get_docstring(tree) else ["module"]
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            if node.name.startswith("_"):
+                continue
+            if not ast.get_docstring(node):
+                missing.append(f"{prefix}{node.name} (line {node.lineno})")
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(tree.body, "")
+    return missing
+
+
+def test_undocumented_finds_public_names_without_docstrings() -> None:
+    tree = ast.parse(
+        "def f(): pass\n"
+        "def _private(): pass\n"
+        "class C:\n"
+        "    '''Documented.'''\n"
+        "    def method(self): pass\n"
+        "    def _helper(self): pass\n"
+    )
+    assert undocumented(tree) == ["module", "f (line 1)", "C.method (line 5)"]
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    missing = [
+        f"{name}: {what}"
+        for name, path in MODULES.items()
+        for what in undocumented(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert missing == [], "\n".join(missing)

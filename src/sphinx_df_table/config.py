@@ -117,6 +117,7 @@ class DfTableConfig:
 
     @property
     def memory_limit_bytes(self) -> int | None:
+        """The worker's address-space limit in bytes; ``None`` for no limit."""
         return parse_size(self.memory_limit)
 
 

@@ -320,8 +320,8 @@ class TableData:
         if index_columns > width:
             raise _fail("index_columns", f"is {index_columns} for {width} columns")
         return cls(
-            header=header,
-            body=body,
+            header,
+            body,
             spans=spans,
             index_columns=index_columns,
             columns=columns,

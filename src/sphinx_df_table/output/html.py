@@ -103,6 +103,7 @@ class ScrollContainer(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs: Any) -> None:
+        """Put every df-table not yet in a container into one (idempotent)."""
         for table in list(self.document.findall(is_df_table)):
             parent = table.parent
             if isinstance(parent, nodes.container) and CONTAINER_CLASS in parent["classes"]:

@@ -68,10 +68,12 @@ INTERACTIVE_OPTIONS: dict[str, Converter] = {"interactive": switch, "download": 
 
 
 def wants_interactive(options: dict[str, Any], config: DfTableConfig) -> bool:
+    """Whether a table is interactive: its ``:interactive:`` option, else the setting."""
     return bool(options.get("interactive", config.interactive))
 
 
 def wants_download(options: dict[str, Any], config: DfTableConfig) -> bool:
+    """Whether a table gets a CSV download: its ``:download:`` option, else the setting."""
     return bool(options.get("download", config.download))
 
 
@@ -143,12 +145,14 @@ class DropDownloads(SphinxPostTransform):
     default_priority = 5
 
     def is_supported(self) -> bool:
+        """Run for every builder that does not write the CSV files."""
         # Sphinx >= 8.1 knows the builder class on the environment; older ones
         # only through the application.
         builder = getattr(self.env, "_builder_cls", None) or self.app.builder
         return not writes_downloads(builder)
 
     def run(self, **kwargs: Any) -> None:
+        """Remove every download node from the document."""
         for node in list(self.document.findall(df_table_download)):
             node.parent.remove(node)
 

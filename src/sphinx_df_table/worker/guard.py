@@ -156,6 +156,9 @@ class Policy:
     def build(
         cls, srcdir: str, allowed: Iterable[str], *, allow_unsafe: bool, sys_path: Iterable[str]
     ) -> Policy:
+        """The policy for a build: read under ``srcdir``, the ``allowed`` folders, the
+        Python installation and harmless system folders; import modules from
+        ``sys_path``. Paths are normalised (absolute, symlinks resolved)."""
         roots = [srcdir, *allowed, *_python_roots(), *SYSTEM_READ_DIRS]
         return cls(
             read_roots=sorted({_normalize(r) for r in roots}),
@@ -164,10 +167,13 @@ class Policy:
         )
 
     def may_write(self, path: str) -> bool:
+        """Whether ``path`` (after resolving symlinks) is in a scratch folder."""
         real = _normalize(path)
         return any(real == root or real.startswith(root + os.sep) for root in self.scratch_dirs)
 
     def may_read(self, path: str) -> bool:
+        """Whether ``path`` may be opened for reading: a listed system file, any
+        folder, anything under a read root, or a module file under an import root."""
         real = _normalize(path)
         if real in SYSTEM_READ_FILES or os.path.isdir(real):
             return True

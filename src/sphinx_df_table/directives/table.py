@@ -17,7 +17,7 @@ from ..config import MARKUP_CHOICES, DfTableConfig, get_config
 from ..diagnostics import DfTableWarning, warn
 from ..messages import SnippetResult
 from ..output.compact_rows import ExpandCompactRows
-from ..output.html import setup_html
+from ..output.html_tables import setup_html
 from ..output.interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
 from ..output.latex import DfTableLatexColumns
 from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser, rst_cell_parser

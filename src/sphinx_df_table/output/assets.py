@@ -26,7 +26,7 @@ from docutils import nodes
 from sphinx.builders.html import StandaloneHTMLBuilder
 
 from ..compat import copy_asset_file
-from .html import is_df_table
+from .html_tables import is_df_table
 from .interactive import INTERACTIVE_CLASS, df_table_download, write_downloads, writes_downloads
 
 if TYPE_CHECKING:

@@ -14,8 +14,9 @@ they are kept in the node's ``detached`` list, out of the tree that transforms
 walk. Cells that need resolution (``pending_xref`` from ``:ref:``/``:doc:``,
 named targets, substitutions, footnotes, math, ...) stay attached.
 
-HTML writers turn ``df_rows`` into ``<tr>`` elements directly (:mod:`sphinx_df_table.output.html`),
-with exactly the markup docutils' writer gives ordinary table rows. For every
+HTML writers turn ``df_rows`` into ``<tr>`` elements directly
+(:mod:`sphinx_df_table.output.html_tables`), with exactly the markup docutils'
+writer gives ordinary table rows. For every
 other output format, :class:`ExpandCompactRows` turns it back into ordinary
 ``row > entry > paragraph`` nodes early in the post-transforms, so LaTeX, text,
 man, texinfo, XML, ... need no special support.

@@ -14,7 +14,7 @@ from sphinx_df_table.errors import ErrorKind
 from sphinx_df_table.execute.result_cache import ResultCache, cache_key
 from sphinx_df_table.messages import SnippetError, SnippetResult, TableData
 
-from .helpers import status_text, write_project
+from .helpers import copy_root, status_text
 
 pytestmark = pytest.mark.matrix
 
@@ -82,27 +82,17 @@ def test_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------- build tests
 
+# Test root ``cache``: pages ``page0`` to ``page<N_PAGES - 1>``, each with prose
+# and a table read from ``data0.csv`` (even pages) or ``data1.csv`` (odd pages).
+# The tests that edit it between builds build a copy.
 N_PAGES = 4
 
 
-def project(src: Path, conf: str = "") -> Path:
-    files = {
-        "index.rst": "Index\n=====\n\n.. toctree::\n\n"
-        + "".join(f"   page{i}\n" for i in range(N_PAGES))
-    }
-    for i in range(N_PAGES):
-        files[f"page{i}.rst"] = (
-            f"Page {i}\n=======\n\nProse.\n\n.. df-table::\n\n"
-            f"   df = pd.read_csv('data{i % 2}.csv')\n   df['page'] = {i}\n"
-        )
-    files["data0.csv"] = "x\n0\n"
-    files["data1.csv"] = "x\n1\n"
-    return write_project(src, files, conf)
-
-
-def build_once(src: Path, *, verbosity: int = 0) -> tuple[SphinxTestApp, set[str]]:
+def build_once(
+    src: Path, *, confoverrides: dict[str, object] | None = None
+) -> tuple[SphinxTestApp, set[str]]:
     """Build, and say which documents were read in this build."""
-    app = SphinxTestApp("html", srcdir=src, verbosity=verbosity)  # type: ignore[arg-type]
+    app = SphinxTestApp("html", srcdir=src, confoverrides=confoverrides)  # type: ignore[arg-type]
     before = dict(app.env.all_docs)
     try:
         app.build()
@@ -119,7 +109,7 @@ def summary(app: SphinxTestApp) -> str:
 
 
 def test_prose_edit_rebuild_runs_no_snippet(tmp_path: Path) -> None:
-    src = project(tmp_path / "src")
+    src = copy_root("cache", tmp_path / "src")
     app, read = build_once(src)
     assert len(read) == N_PAGES + 1
     assert summary(app).startswith(f"df-table: {N_PAGES} tables, {N_PAGES} executed, 0 from cache")
@@ -134,7 +124,7 @@ def test_prose_edit_rebuild_runs_no_snippet(tmp_path: Path) -> None:
 
 
 def test_touching_a_csv_rereads_exactly_its_pages(tmp_path: Path) -> None:
-    src = project(tmp_path / "src")
+    src = copy_root("cache", tmp_path / "src")
     build_once(src)
     _app, read = build_once(src)
     assert read == set()  # nothing changed: nothing re-read
@@ -147,15 +137,16 @@ def test_touching_a_csv_rereads_exactly_its_pages(tmp_path: Path) -> None:
 
 
 def test_no_cache_option_and_setting(tmp_path: Path) -> None:
-    src = project(tmp_path / "src", conf="df_table_cache = False\n")
-    build_once(src)
+    src = copy_root("cache", tmp_path / "src")
+    off = {"df_table_cache": False}
+    build_once(src, confoverrides=off)
     (src / "page0.rst").write_text(
         (src / "page0.rst").read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8"
     )
-    app, _ = build_once(src)
+    app, _ = build_once(src, confoverrides=off)
     assert summary(app).startswith("df-table: 1 tables, 1 executed, 0 from cache")
 
-    other = project(tmp_path / "other")
+    other = copy_root("cache", tmp_path / "other")
     page = other / "page0.rst"
     page.write_text(
         page.read_text(encoding="utf-8").replace(
@@ -171,10 +162,9 @@ def test_no_cache_option_and_setting(tmp_path: Path) -> None:
     assert summary(app).startswith(f"df-table: {N_PAGES} tables, 1 executed, {N_PAGES - 1} from")
 
 
-def test_verbose_lists_the_slowest_snippets(tmp_path: Path) -> None:
-    src = project(tmp_path / "src")
-    app, _ = build_once(src, verbosity=1)
-    status = status_text(app)
+@pytest.mark.sphinx("html", testroot="cache", verbosity=1)
+def test_verbose_lists_the_slowest_snippets(built: SphinxTestApp) -> None:
+    status = status_text(built)
     slow = re.findall(r"df-table: \d+\.\d{3} s  (\S+)", status)
     assert len(slow) == N_PAGES
     assert all(re.search(r"page\d\.rst:\d+$", location) for location in slow)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from docutils import nodes
+from sphinx.testing.util import SphinxTestApp
 
 from sphinx_df_table.messages import ColumnFacts, TableData
 from sphinx_df_table.output.compact_rows import (
@@ -23,39 +24,16 @@ from .helpers import warnings_of
 
 pytestmark = pytest.mark.matrix
 
-CONF = """
-extensions += ["sphinx.ext.extlinks"]
-extlinks = {"benchmark-pt": ("https://example.org/benchmarks/%s", "%s")}
-"""
-
-FILES = {
-    "index.rst": """\
-    Index
-    =====
-
-    .. toctree::
-
-       other
-
-    .. _big-table:
-
-    .. df-table:: Big table
-
-       n = 600
-       df = pd.DataFrame({
-           'Model': [f'zebrafinch{i}' for i in range(n)],
-           'Throughput': np.arange(n) * 1.5,
-           'Scripts': [':benchmark-pt:`Benchmark <inf2>`'] * n,
-           'See': [':doc:`other`', ':ref:`big-table`'] + [''] * (n - 2),
-       })
-    """,
-    "other.rst": "Other page\n==========\n\nText.\n",
-}
+# Test root ``fast-path``: one 600-row table with plain, extlinks and :doc:/:ref: cells.
+#: Its HTML build, built once (by the first of these tests to run) for all of them.
+FAST_PATH_HTML = pytest.mark.sphinx("html", testroot="fast-path")
+SHARED_BUILD = pytest.mark.test_params(shared_result="fast-path-html")
 
 
-def test_doctree_holds_plain_cells_as_strings(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(FILES, conf=CONF)
-    doctree = app.env.get_doctree("index")
+@FAST_PATH_HTML
+@SHARED_BUILD
+def test_doctree_holds_plain_cells_as_strings(built: SphinxTestApp) -> None:
+    doctree = built.env.get_doctree("index")
     (rows,) = doctree.findall(df_rows)
     assert len(rows["cells"]) == 600
     # 1,200 plain cells are strings. The extlinks cells are final (a reference
@@ -71,13 +49,25 @@ def test_doctree_holds_plain_cells_as_strings(build) -> None:  # type: ignore[no
 BUILDERS = ["html", "dirhtml", "singlehtml", "epub", "latex", "text", "man", "texinfo", "xml"]
 
 
-@pytest.mark.parametrize("builder", [*BUILDERS, "dummy"])
-def test_every_builder(build, builder: str) -> None:  # type: ignore[no-untyped-def]
-    app = build(
-        FILES,
-        conf=CONF + "\nlatex_documents = [('index', 'p.tex', 'P', 'A', 'manual')]\n",
-        builder=builder,
-    )
+@pytest.mark.parametrize(
+    "builder",
+    [
+        # Each builder in its own copy of the root: a build directory shared
+        # between builders would let one reuse another's environment and cache.
+        pytest.param(
+            name,
+            marks=pytest.mark.sphinx(
+                name,
+                testroot="fast-path",
+                srcdir=f"fast-path-every-{name}",
+                confoverrides={"latex_documents": [("index", "p.tex", "P", "A", "manual")]},
+            ),
+        )
+        for name in [*BUILDERS, "dummy"]
+    ],
+)
+def test_every_builder(built: SphinxTestApp, builder: str) -> None:
+    app = built
     assert [w for w in warnings_of(app) if "df_table" in w or "Traceback" in w] == []
     if builder == "dummy":
         return
@@ -94,9 +84,10 @@ def test_every_builder(build, builder: str) -> None:  # type: ignore[no-untyped-
     assert link in text
 
 
-def test_rich_cells_resolve_references(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(FILES, conf=CONF)
-    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+@FAST_PATH_HTML
+@SHARED_BUILD
+def test_rich_cells_resolve_references(built: SphinxTestApp) -> None:
+    html = (built.outdir / "index.html").read_text(encoding="utf-8")
     assert (
         '<a class="reference internal" href="other.html"><span class="doc">Other page</span></a>'
         in html
@@ -109,9 +100,10 @@ def test_rich_cells_resolve_references(build) -> None:  # type: ignore[no-untype
     assert first + '<td class="align-right" data-sort="0.0"><p>0.0</p></td>\n' in html
 
 
-def test_search_index_has_plain_cell_words(build) -> None:  # type: ignore[no-untyped-def]
-    app = build(FILES, conf=CONF)
-    index = (app.outdir / "searchindex.js").read_text(encoding="utf-8")
+@FAST_PATH_HTML
+@SHARED_BUILD
+def test_search_index_has_plain_cell_words(built: SphinxTestApp) -> None:
+    index = (built.outdir / "searchindex.js").read_text(encoding="utf-8")
     assert '"zebrafinch599"' in index
 
 

@@ -8,8 +8,8 @@ the table itself unchanged (it needs no JavaScript to exist).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -24,38 +24,14 @@ from sphinx_df_table.output.interactive import (
     writes_downloads,
 )
 
-from .helpers import run_sphinx_build, warnings_of, write_project
+from .helpers import MakeApp, copy_root, run_sphinx_build, warnings_of
 
 pytestmark = pytest.mark.matrix
 
-Build = Callable[..., SphinxTestApp]
-
-CONF = """
-extensions += ["sphinx.ext.extlinks"]
-extlinks = {"bench": ("https://example.org/%s", "%s")}
-"""
-
-#: Raw values that differ from what the table shows: long floats, a missing
-#: value, reST markup (a link in the table), a thousands separator added late.
-RESULTS_CSV = """\
-Model,Throughput,Latency,Scripts
-bert-base,1200.123456789,2.1,:bench:`Benchmark <bert>`
-bert-large,3400.25,,:bench:`Benchmark <large>`
-roberta,28000.5,5.75,*plain*
-"""
-
-SNIPPET = """\
-df = pd.read_csv("{path}")
-df["Cost"] = 1.0e6 / df["Throughput"]
-"""
-
-
-def snippet(path: str, indent: str = "   ") -> str:
-    return "".join(indent + line + "\n" for line in SNIPPET.format(path=path).splitlines())
-
 
 def expected_csv(csv_path: Path) -> str:
-    """The DataFrame of SNIPPET, as pandas writes it (what the download must hold)."""
+    """The DataFrame the roots' snippets make from ``csv_path``, as pandas writes it
+    (what the download must hold): the CSV read, with a ``Cost`` column added."""
     df = pd.read_csv(csv_path)
     df["Cost"] = 1.0e6 / df["Throughput"]
     return df.to_csv(index=False)
@@ -133,132 +109,68 @@ def test_assets_are_small_and_self_contained() -> None:
 
 # -- one HTML build with every combination -------------------------------------
 
-FILES = {
-    "data/results.csv": RESULTS_CSV,
-    "index.rst": """\
-        Index
-        =====
-
-        .. toctree::
-
-           sub/page
-           only-download
-           plain
-
-        .. df-table:: Interactive
-           :interactive:
-
-        {snippet}
-
-        .. df-table:: Ordinary
-
-        {snippet}
-
-        .. df-table:: Turned off
-           :interactive: no
-           :download: off
-
-        {snippet}
-        """,
-    "sub/page.rst": """\
-        Page
-        ====
-
-        .. df-table:: Named
-           :name: Results By Model
-           :interactive:
-           :download:
-
-        {snippet_up}
-
-        .. df-table:: First unnamed
-           :download:
-
-        {snippet_up}
-
-        .. df-table:: Second unnamed
-           :download:
-
-        {snippet_up}
-        """,
-    "only-download.rst": """\
-        Only a download
-        ===============
-
-        .. df-table::
-           :download:
-
-        {snippet}
-        """,
-    "plain.rst": """\
-        Plain
-        =====
-
-        .. df-table::
-
-        {snippet}
-        """,
-}
+# Test root ``interactive``: tables with and without :interactive: and
+# :download: on four pages, one in a subfolder, all from ``data/results.csv``
+# (raw values that differ from what the table shows: long floats, a missing
+# value, reST markup that is a link in the table).
+#: Its HTML build, built once (by the first of these tests to run) for all of them.
+INTERACTIVE_HTML = pytest.mark.sphinx("html", testroot="interactive")
+SHARED_BUILD = pytest.mark.test_params(shared_result="interactive-html")
 
 
-def project_files() -> dict[str, str]:
-    # The texts are indented by 8 spaces (write_project dedents them), the
-    # snippet by 3 more, as a directive's body.
-    here, up = snippet("data/results.csv", " " * 11), snippet("../data/results.csv", " " * 11)
-    return {
-        name: text.replace(" " * 8 + "{snippet}", here).replace(" " * 8 + "{snippet_up}", up)
-        for name, text in FILES.items()
-    }
+@INTERACTIVE_HTML
+@SHARED_BUILD
+def test_builds_without_warnings(built: SphinxTestApp) -> None:
+    assert warnings_of(built) == []
 
 
-@pytest.fixture(scope="module")
-def html(module_build: Build) -> SphinxTestApp:
-    return module_build(project_files(), conf=CONF)
-
-
-def test_builds_without_warnings(html: SphinxTestApp) -> None:
-    assert warnings_of(html) == []
-
-
-def test_interactive_tables_are_marked_for_the_script(html: SphinxTestApp) -> None:
-    marked = ["df-table-interactive" in t["class"] for t in tables(soup(html, "index.html"))]
+@INTERACTIVE_HTML
+@SHARED_BUILD
+def test_interactive_tables_are_marked_for_the_script(built: SphinxTestApp) -> None:
+    marked = ["df-table-interactive" in t["class"] for t in tables(soup(built, "index.html"))]
     assert marked == [True, False, False]
-    assert ["df-table-interactive" in t["class"] for t in tables(soup(html, "sub/page.html"))] == [
+    assert ["df-table-interactive" in t["class"] for t in tables(soup(built, "sub/page.html"))] == [
         True,
         False,
         False,
     ]
 
 
-def test_script_and_stylesheet_only_on_pages_that_use_them(html: SphinxTestApp) -> None:
+@INTERACTIVE_HTML
+@SHARED_BUILD
+def test_script_and_stylesheet_only_on_pages_that_use_them(built: SphinxTestApp) -> None:
     js, css = "_static/df-table.js", "_static/df-table.css"
-    index = soup(html, "index.html")
+    index = soup(built, "index.html")
     assert js in scripts(index)
     assert css in stylesheets(index)
     # the script is deferred, so it runs once the tables are parsed
     (tag,) = [s for s in index.find_all("script") if js in str(s.get("src"))]
     assert tag.has_attr("defer")
-    sub = soup(html, "sub/page.html")
+    sub = soup(built, "sub/page.html")
     assert "../" + js in scripts(sub)
-    download_only = soup(html, "only-download.html")
+    download_only = soup(built, "only-download.html")
     assert css in stylesheets(download_only)
     assert js not in scripts(download_only)
     for page in ("plain.html", "genindex.html", "search.html"):
-        assert js not in scripts(soup(html, page)), page
-        assert css not in stylesheets(soup(html, page)), page
+        assert js not in scripts(soup(built, page)), page
+        assert css not in stylesheets(soup(built, page)), page
     for name in ("df-table.js", "df-table.css", "df-table-base.css"):
-        shipped = (Path(html.outdir) / "_static" / name).read_bytes()
+        shipped = (Path(built.outdir) / "_static" / name).read_bytes()
         assert shipped == (STATIC_DIR / name).read_bytes()
 
 
-def test_the_user_configuration_is_left_alone(html: SphinxTestApp) -> None:
+@INTERACTIVE_HTML
+@SHARED_BUILD
+def test_the_user_configuration_is_left_alone(built: SphinxTestApp) -> None:
     """The assets are copied, not added to ``html_static_path`` (issue #10)."""
-    assert html.config.html_static_path == []
+    assert built.config.html_static_path == []
 
 
-def test_the_table_needs_no_javascript(html: SphinxTestApp) -> None:
+@INTERACTIVE_HTML
+@SHARED_BUILD
+def test_the_table_needs_no_javascript(built: SphinxTestApp) -> None:
     """The interactive table is the same table as an ordinary one; the script adds the rest."""
-    interactive, ordinary, _ = tables(soup(html, "index.html"))
+    interactive, ordinary, _ = tables(soup(built, "index.html"))
 
     def rows(table: Tag) -> list[list[str]]:
         return [[c.get_text(strip=True) for c in tr.find_all(["td", "th"])] for tr in table("tr")]
@@ -272,11 +184,11 @@ def test_the_table_needs_no_javascript(html: SphinxTestApp) -> None:
     assert not interactive.find_all(attrs={"hidden": True})
 
 
-def test_csv_is_written_next_to_the_page_with_raw_values(
-    html: SphinxTestApp, tmp_path: Path
-) -> None:
-    src = Path(html.srcdir)
-    outdir = Path(html.outdir)
+@INTERACTIVE_HTML
+@SHARED_BUILD
+def test_csv_is_written_next_to_the_page_with_raw_values(built: SphinxTestApp) -> None:
+    src = Path(built.srcdir)
+    outdir = Path(built.outdir)
     expected = expected_csv(src / "data" / "results.csv")
     written = (outdir / "sub" / "results-by-model.csv").read_text(encoding="utf-8")
     assert written == expected
@@ -284,13 +196,15 @@ def test_csv_is_written_next_to_the_page_with_raw_values(
     assert ":bench:`Benchmark <bert>`" in written
     assert "1200.123456789" in written
     # ... while the table shows the rendered cell.
-    first = tables(soup(html, "sub/page.html"))[0]
+    first = tables(soup(built, "sub/page.html"))[0]
     assert first.find("a", href="https://example.org/bert") is not None
 
 
-def test_download_links_and_file_names(html: SphinxTestApp) -> None:
-    outdir = Path(html.outdir)
-    page = soup(html, "sub/page.html")
+@INTERACTIVE_HTML
+@SHARED_BUILD
+def test_download_links_and_file_names(built: SphinxTestApp) -> None:
+    outdir = Path(built.outdir)
+    page = soup(built, "sub/page.html")
     links = page.select("p.df-table-download a")
     assert [a["href"] for a in links] == ["results-by-model.csv", "page-1.csv", "page-2.csv"]
     for a in links:
@@ -302,7 +216,7 @@ def test_download_links_and_file_names(html: SphinxTestApp) -> None:
         container = table.find_parent("div", class_="df-table-container")
         assert container is not None
         assert container.find_next_sibling().name == "p"
-    assert [a["href"] for a in soup(html, "index.html").select("p.df-table-download a")] == []
+    assert [a["href"] for a in soup(built, "index.html").select("p.df-table-download a")] == []
     assert (outdir / "only-download-1.csv").is_file()
     assert sorted(p.name for p in outdir.rglob("*.csv")) == [
         "only-download-1.csv",
@@ -315,9 +229,19 @@ def test_download_links_and_file_names(html: SphinxTestApp) -> None:
 # -- other builders -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("builder", ["dirhtml", "singlehtml"])
-def test_links_resolve_in_other_html_builders(build: Build, builder: str) -> None:
-    app = build(project_files(), conf=CONF, builder=builder)
+def with_builder(builder: str) -> Any:
+    """A ``builder`` parameter whose test builds root ``interactive`` with that builder.
+
+    Each in its own copy of the root: a build directory shared between builders
+    would let one reuse another's environment and result cache.
+    """
+    mark = pytest.mark.sphinx(builder, testroot="interactive", srcdir=f"interactive-{builder}")
+    return pytest.param(builder, marks=mark)
+
+
+@pytest.mark.parametrize("builder", [with_builder("dirhtml"), with_builder("singlehtml")])
+def test_links_resolve_in_other_html_builders(built: SphinxTestApp, builder: str) -> None:
+    app = built
     assert warnings_of(app) == []
     outdir = Path(app.outdir)
     expected = expected_csv(Path(app.srcdir) / "data" / "results.csv")
@@ -338,9 +262,9 @@ def test_links_resolve_in_other_html_builders(build: Build, builder: str) -> Non
     assert linked in scripts(soup(app, pages[0]))
 
 
-@pytest.mark.parametrize("builder", ["text", "latex", "epub"])
-def test_no_link_and_no_file_in_other_formats(build: Build, builder: str) -> None:
-    app = build(project_files(), conf=CONF, builder=builder)
+@pytest.mark.parametrize("builder", [with_builder(b) for b in ("text", "latex", "epub")])
+def test_no_link_and_no_file_in_other_formats(built: SphinxTestApp, builder: str) -> None:
+    app = built
     # (EPUB warns about its own settings, which these projects leave empty.)
     assert [w for w in warnings_of(app) if "epub" not in w.lower()] == []
     outdir = Path(app.outdir)
@@ -386,7 +310,7 @@ def test_shipped_files_by_builder() -> None:
 
 def test_an_unchanged_rebuild_sees_no_configuration_change(tmp_path: Path) -> None:
     """Rebuilding the same project into the same output reads and writes nothing (issue #10)."""
-    src = write_project(tmp_path / "src", project_files(), conf=CONF)
+    src = copy_root("interactive", tmp_path / "src")
     out = tmp_path / "out"
     first = run_sphinx_build(src, out, "-b", "html")
     assert first.returncode == 0, first.stderr
@@ -401,10 +325,14 @@ def test_an_unchanged_rebuild_sees_no_configuration_change(tmp_path: Path) -> No
 # -- site-wide settings, the cache, -j ------------------------------------------
 
 
-def test_site_wide_settings_and_opting_out(build: Build) -> None:
-    app = build(
-        project_files(), conf=CONF + "df_table_interactive = True\ndf_table_download = True\n"
-    )
+@pytest.mark.sphinx(
+    "html",
+    testroot="interactive",
+    srcdir="interactive-site-wide",
+    confoverrides={"df_table_interactive": True, "df_table_download": True},
+)
+def test_site_wide_settings_and_opting_out(built: SphinxTestApp) -> None:
+    app = built
     assert warnings_of(app) == []
     index = soup(app, "index.html")
     assert ["df-table-interactive" in t["class"] for t in tables(index)] == [True, True, False]
@@ -415,44 +343,33 @@ def test_site_wide_settings_and_opting_out(build: Build) -> None:
     assert "_static/df-table.js" in scripts(soup(app, "plain.html"))
 
 
-def test_bad_values_are_warnings(build: Build) -> None:
-    files = {
-        "index.rst": "Index\n=====\n\n.. df-table::\n   :download: maybe\n\n"
-        '   df = pd.DataFrame({"a": [1]})\n'
-    }
-    app = build(files, conf='df_table_interactive = "yes"\n')
-    warnings = warnings_of(app)
+@pytest.mark.sphinx("html", testroot="interactive-bad-values")
+def test_bad_values_are_warnings(built: SphinxTestApp) -> None:
+    warnings = warnings_of(built)
     assert len(warnings) == 2, warnings
     assert "df_table_interactive" in warnings[0] and "[df_table.config]" in warnings[0]
     assert ":download:" in warnings[1] and "[df_table.option]" in warnings[1]
     assert "index.rst:4" in warnings[1]
 
 
-def test_download_is_part_of_the_cache_key(build: Build, tmp_path: Path) -> None:
+@pytest.mark.sphinx("html", testroot="interactive-cache-key")
+def test_download_is_part_of_the_cache_key(make_app: MakeApp, app_params: Any) -> None:
     """A result cached without the CSV is not reused when a download is asked for."""
-    src = tmp_path / "cached"
-    files = {
-        "data/results.csv": RESULTS_CSV,
-        "index.rst": "Index\n=====\n\n.. df-table::\n\n" + snippet("data/results.csv"),
-    }
-    first = build(files, srcdir=src)
+    args, kwargs = app_params
+    src = Path(kwargs["srcdir"])
+    first = make_app(*args, **kwargs)
+    first.build()
     assert not list(Path(first.outdir).rglob("*.csv"))
-    second = build(files, conf="df_table_download = True\n", srcdir=src)
+    # The same project and build directory, with downloads turned on site-wide.
+    second = make_app(*args, **kwargs, confoverrides={"df_table_download": True})
+    second.build()
     written = (Path(second.outdir) / "index-1.csv").read_text(encoding="utf-8")
     assert written == expected_csv(src / "data" / "results.csv")
 
 
 def test_parallel_build_writes_every_download(tmp_path: Path) -> None:
-    pages = {
-        f"page{i}.rst": f"Page {i}\n======\n\n.. df-table::\n   :download:\n   :interactive:\n\n"
-        for i in range(4)
-    }
-    files = {name: text + snippet("data/results.csv") for name, text in pages.items()}
-    files["data/results.csv"] = RESULTS_CSV
-    files["index.rst"] = "Index\n=====\n\n.. toctree::\n\n" + "".join(
-        f"   page{i}\n" for i in range(4)
-    )
-    src = write_project(tmp_path / "src", files, conf=CONF)
+    # Test root ``interactive-parallel``: four pages, each with a table to download.
+    src = copy_root("interactive-parallel", tmp_path / "src")
     result = run_sphinx_build(src, tmp_path / "out", "-q", "-W", "-j", "2", "-b", "html")
     assert result.returncode == 0, result.stderr
     expected = expected_csv(src / "data" / "results.csv")

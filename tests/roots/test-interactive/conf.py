@@ -1,0 +1,3 @@
+extensions = ["sphinx_df_table", "sphinx.ext.extlinks"]
+show_warning_types = True  # Sphinx 7.3/7.4; the default from 8.0
+extlinks = {"bench": ("https://example.org/%s", "%s")}

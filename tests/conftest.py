@@ -57,26 +57,3 @@ def build(tmp_path: Path) -> Iterator[MakeApp]:
     yield _build
     for app in apps:
         app.cleanup()
-
-
-@pytest.fixture(scope="module")
-def module_build(tmp_path_factory: pytest.TempPathFactory) -> MakeApp:
-    """Like ``build``, but for a module-scoped fixture (one build, many asserts).
-
-    The app's global docutils/Sphinx registrations are cleaned up right after the
-    build, so other tests can build meanwhile; its output, environment and
-    warnings stay readable.
-    """
-
-    def _build(
-        files: dict[str, str], conf: str = "", builder: str = "html", **kwargs: object
-    ) -> SphinxTestApp:
-        src = write_project(tmp_path_factory.mktemp("src"), files, conf)
-        app = SphinxTestApp(builder, srcdir=sphinx_path(src), **kwargs)  # type: ignore[arg-type]
-        try:
-            app.build()
-        finally:
-            app.cleanup()
-        return app
-
-    return _build

@@ -239,6 +239,19 @@ def test_a_snippet_rewriting_its_input_gives_one_changed_warning(tmp_path: Path)
     assert str((src / "data.csv").resolve()) in changed and "page.rst:" in changed
     assert "<p>1</p>" in (app.outdir / "page.html").read_text(encoding="utf-8")
     assert _entries(_cache_dir(app)) == []  # shown, not cached
+    # The change came before Sphinx stamped the page as read: it is read again all the same.
+    app = _build(src)
+    assert _summary(app).startswith("df-table: 1 tables, 1 executed, 0 from cache")
+
+
+def test_a_failed_snippet_runs_again_when_its_missing_file_appears(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _pages(src, {"page": _table("df = pd.read_csv('late.csv')")})
+    app = _build(src)
+    assert len(_warnings(app, "exception")) == 1
+    (src / "late.csv").write_text("x\n7\n", encoding="utf-8")
+    app = _build(src)
+    assert "<p>7</p>" in (app.outdir / "page.html").read_text(encoding="utf-8")
 
 
 # ------------------------------------------- :depends: and imported modules

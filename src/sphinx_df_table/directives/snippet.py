@@ -298,6 +298,10 @@ class SnippetDirective(SphinxDirective):
                 location=self.get_location(),
             )
         if result.error is not None:
+            if _MISSING_FILE.search(result.error.message):
+                # A file that does not exist cannot be noted as a dependency:
+                # read the page again each build, until the file is there.
+                self.env.note_reread()
             self._report(result.error, config.raise_on_error, directory)
             return []
         return self.make_nodes(result, options, config)
@@ -309,7 +313,8 @@ class SnippetDirective(SphinxDirective):
         key ("" when the cache is not used).
 
         A successful result is stored unless a file it depends on changed while
-        the snippet ran (then a ``df_table.changed`` warning says which) or a
+        the snippet ran (then a ``df_table.changed`` warning says which, and the
+        page is read again next build) or a
         ``:depends:`` file is missing. A cache that cannot be written gives one
         ``df_table.cache`` warning; the build goes on without storing.
         """
@@ -347,6 +352,8 @@ class SnippetDirective(SphinxDirective):
         if result.error is not None:
             return result, False, key
         if changed := changed_files(cache.dependencies(result, depends_stamps)):
+            # Sphinx stamps the page as read after the change: it would not see it.
+            self.env.note_reread()
             warn(
                 f"{self.name}: {', '.join(changed)} changed while the snippet ran; "
                 "the result may mix old and new data and is not cached",

@@ -314,9 +314,9 @@ class SnippetDirective(SphinxDirective):
 
         A successful result is stored unless a file it depends on changed while
         the snippet ran (then a ``df_table.changed`` warning says which, and the
-        page is read again next build) or a
-        ``:depends:`` file is missing. A cache that cannot be written gives one
-        ``df_table.cache`` warning; the build goes on without storing.
+        page is read again next build) or a ``:depends:`` file is missing. A
+        cache that cannot be written gives one ``df_table.cache`` warning; the
+        build goes on without storing.
         """
         code = "\n".join(self.content)
         result_var = options.get("df-var", "df")

@@ -241,7 +241,7 @@ CASES = [
         " 'columns': [['number', 'right']], 'sort_keys': [None], 'truncated': 0,"
         " 'caption': '', 'csv': None}\n"
         "result = {'table': table, 'chart': None, 'error': None, 'files_read': [],"
-        " 'output': '', 'seconds': 0.0}\n"
+        " 'read_stamps': [], 'output': '', 'seconds': 0.0}\n"
         "data = pickle.dumps({'id': 0, 'result': result, 'restart': None})\n"
         f"os.write({RESPONSE_FD}, struct.pack('!Q', len(data)) + data)\n"
         "df = pd.DataFrame({'a': [1]})",

@@ -8,6 +8,10 @@ of the build one info line sums the documents read in that build::
     df-table: 12 tables, 3 executed, 9 from cache, 0.41 s in snippets
 
 and ``-v`` adds the slowest snippets with their locations.
+
+The records also say which result-cache entry and which chart files each
+document uses, so that a build that read every document can remove the rest
+(:func:`used_cache_keys`, :func:`used_files`, :func:`read_every_document`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ class TableRecord(NamedTuple):
     location: str
     seconds: float
     cached: bool
+    #: The result-cache key it used ("" when it did not use the cache).
+    cache_key: str = ""
+    #: Names of the files it stages under the doctree directory (a chart's).
+    files: tuple[str, ...] = ()
 
 
 def _records(env: BuildEnvironment) -> dict[str, list[TableRecord]]:
@@ -58,6 +66,27 @@ def summary_line(records: Iterable[TableRecord]) -> tuple[str, list[TableRecord]
         f"{cached} from cache, {seconds:.2f} s in snippets"
     )
     return line, sorted(executed, key=lambda r: r.seconds, reverse=True)
+
+
+def used_cache_keys(env: BuildEnvironment) -> set[str]:
+    """The result-cache keys that the documents of ``env`` used when they were last read."""
+    return {r.cache_key for records in _records(env).values() for r in records if r.cache_key}
+
+
+def used_files(env: BuildEnvironment) -> set[str]:
+    """The names of the files the documents of ``env`` staged when they were last read."""
+    return {name for records in _records(env).values() for r in records for name in r.files}
+
+
+def read_every_document(env: BuildEnvironment) -> bool:
+    """Whether this build read every document of the project (then the records
+    of :func:`used_cache_keys` and :func:`used_files` are all from this build).
+
+    Valid during ``build-finished`` before the summary's own listener (priority
+    400), which forgets what was read.
+    """
+    reading: set[str] = getattr(env, _READING, set())
+    return bool(reading) and reading >= set(env.found_docs)
 
 
 def _purge(_app: Sphinx, env: BuildEnvironment, docname: str) -> None:

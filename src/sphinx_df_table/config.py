@@ -108,6 +108,13 @@ class DfTableConfig:
         (bool,),
         "Reuse a snippet's result while its code and the files it read are unchanged.",
     )
+    cache_size: int | str | None = _field(
+        "256MiB",
+        (int, str, type(None)),
+        "Size the result cache may reach; the least recently used entries beyond it "
+        "are removed at the end of a build. 0/None: no limit.",
+        parse_size,
+    )
     interactive: bool = _field(
         False, (bool,), "Make every table interactive in HTML (sort, filter, sticky header)."
     )
@@ -119,6 +126,11 @@ class DfTableConfig:
     def memory_limit_bytes(self) -> int | None:
         """The worker's address-space limit in bytes; ``None`` for no limit."""
         return parse_size(self.memory_limit)
+
+    @property
+    def cache_size_bytes(self) -> int | None:
+        """The result cache's size limit in bytes; ``None`` for no limit."""
+        return parse_size(self.cache_size)
 
 
 def setup_config(app: Sphinx) -> None:

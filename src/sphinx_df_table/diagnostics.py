@@ -49,6 +49,12 @@ class DfTableWarning(Enum):
     """A ``df_table_*`` value in conf.py is invalid; its default is used instead."""
     WORKER = "worker"
     """The worker process could not be started at all."""
+    CHANGED = "changed"
+    """A file the snippet read changed while it ran: the table is shown, but may
+    mix old and new data, and is not cached."""
+    CACHE = "cache"
+    """The result cache cannot be written (a full disk, a read-only folder): the
+    build goes on without storing results (one warning per build and process)."""
     CHART = "chart"
     """A ``df-chart`` cannot be drawn: matplotlib is not installed
     (``pip install sphinx-df-table[charts]``)."""

@@ -451,12 +451,60 @@ class SnippetError:
 
 
 @dataclass(frozen=True)
+class FileStamp:
+    """What a file looked like when a snippet opened it: enough to tell, after
+    the run, whether it changed since (then the table may show data of both).
+
+    ``path`` is absolute and resolved; ``size`` is in bytes, ``mtime_ns`` the
+    modification time in nanoseconds since the epoch, ``inode`` the inode
+    number (a file replaced by a rename has another).
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, path: str) -> FileStamp:
+        """The stamp of the file at ``path`` now; raises ``OSError`` when it cannot be read."""
+        stat = os.stat(path)
+        return cls(path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+    def to_plain(self) -> list[Any]:
+        """This stamp as ``[path, size, mtime_ns, inode]``."""
+        return [self.path, self.size, self.mtime_ns, self.inode]
+
+    @classmethod
+    def from_plain(cls, data: Any) -> FileStamp:
+        """The stamp that :meth:`to_plain` made ``data`` of.
+
+        Raises :class:`ProtocolError` unless ``data`` is a list of a path and
+        three whole numbers (size and inode not negative).
+        """
+        items = _list(data, "a file stamp")
+        if len(items) != 4:
+            raise _fail("a file stamp", f"has {len(items)} fields, not 4")
+        mtime_ns = items[2]
+        if not isinstance(mtime_ns, int) or isinstance(mtime_ns, bool):
+            raise _fail("a file stamp's mtime", f"is {mtime_ns!r}, not a whole number")
+        return cls(
+            path=_text(items[0], "a file stamp's path"),
+            size=_count(items[1], "a file stamp's size"),
+            mtime_ns=mtime_ns,
+            inode=_count(items[3], "a file stamp's inode"),
+        )
+
+
+@dataclass(frozen=True)
 class SnippetResult:
     """The outcome of one snippet, plus what it touched.
 
     Exactly one of ``table`` (a ``df-table``), ``chart`` (a ``df-chart``) and
     ``error`` is set. ``files_read`` holds the absolute paths the snippet
-    opened, in order; ``output`` what it printed; ``seconds`` how long it ran
+    opened, in order (a module's ``.py`` source for its cached ``.pyc``);
+    ``read_stamps`` one :class:`FileStamp` per file opened, taken when it was
+    first opened; ``output`` what it printed; ``seconds`` how long it ran
     (wall clock).
     """
 
@@ -464,6 +512,7 @@ class SnippetResult:
     chart: ChartData | None = None
     error: SnippetError | None = None
     files_read: tuple[str, ...] = ()
+    read_stamps: tuple[FileStamp, ...] = ()
     output: str = ""
     seconds: float = 0.0
 
@@ -474,6 +523,7 @@ class SnippetResult:
             "chart": self.chart.to_plain() if self.chart else None,
             "error": self.error.to_plain() if self.error else None,
             "files_read": list(self.files_read),
+            "read_stamps": [stamp.to_plain() for stamp in self.read_stamps],
             "output": self.output,
             "seconds": self.seconds,
         }
@@ -486,7 +536,9 @@ class SnippetResult:
         when not exactly one of table, chart and error is there.
         """
         fields = _fields(
-            data, "result", ("table", "chart", "error", "files_read", "output", "seconds")
+            data,
+            "result",
+            ("table", "chart", "error", "files_read", "read_stamps", "output", "seconds"),
         )
         present = [key for key in ("table", "chart", "error") if fields[key] is not None]
         if len(present) != 1:
@@ -499,6 +551,9 @@ class SnippetResult:
             chart=None if fields["chart"] is None else ChartData.from_plain(fields["chart"]),
             error=None if fields["error"] is None else SnippetError.from_plain(fields["error"]),
             files_read=tuple(_texts(fields["files_read"], "files_read")),
+            read_stamps=tuple(
+                FileStamp.from_plain(stamp) for stamp in _list(fields["read_stamps"], "read_stamps")
+            ),
             output=_text(fields["output"], "output"),
             seconds=float(seconds),
         )

@@ -13,7 +13,8 @@ node with an ordinary ``image`` whose candidates are the three files: the
 builder then picks the format it supports (SVG for HTML and EPUB, PDF for
 LaTeX, PNG for the rest) and copies that file into its output, exactly as for
 an image in the source tree. Files are named by their content, so a rebuild
-that draws the same chart writes nothing new.
+that draws the same chart writes nothing new; after a build that read every
+document, the chart files no document uses are removed.
 
 matplotlib is an optional dependency (``pip install sphinx-df-table[charts]``)
 that only the worker imports; without it a ``df-chart`` is one
@@ -22,6 +23,7 @@ that only the worker imports; without it a ``df-chart`` is one
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import re
@@ -33,6 +35,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from ..build_summary import read_every_document, used_files
 from ..config import DfTableConfig
 from ..diagnostics import DfTableWarning, warn
 from ..execute.result_cache import write_atomic
@@ -192,6 +195,12 @@ class DfChartDirective(SnippetDirective):
             }
         }
 
+    def staged_files(self, result: SnippetResult) -> tuple[str, ...]:
+        """The names of the chart's files under the doctree directory's ``df_chart`` folder."""
+        if result.chart is None:
+            return ()
+        return tuple(chart_file_name(mime, data) for mime, data in result.chart.files.items())
+
     def make_nodes(
         self, result: SnippetResult, options: dict[str, Any], config: DfTableConfig
     ) -> list[nodes.Node]:
@@ -221,6 +230,16 @@ class DfChartDirective(SnippetDirective):
         return [figure, *messages]
 
 
+#: The folder under the doctree directory that holds chart files.
+CHART_FOLDER = "df_chart"
+
+
+def chart_file_name(mime: str, data: bytes) -> str:
+    """The name of a chart file: ``mime`` (one of :data:`EXTENSIONS`) and its
+    ``data`` decide it, so that one drawing is written once."""
+    return f"df-chart-{hashlib.sha256(data).hexdigest()[:20]}{EXTENSIONS[mime]}"
+
+
 def _write_once(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` unless it is there already (atomically, for ``-j``)."""
     if path.is_file() and path.stat().st_size == len(data):
@@ -240,12 +259,11 @@ class DfChartImages(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         """Write each chart's files under the doctree directory and replace it by an image."""
-        directory = Path(self.env.doctreedir) / "df_chart"
+        directory = Path(self.env.doctreedir) / CHART_FOLDER
         for chart in list(self.document.findall(df_chart)):
             candidates: dict[str, str] = {}
             for mime, data in chart["files"].items():
-                digest = hashlib.sha256(data).hexdigest()[:20]
-                path = directory / f"df-chart-{digest}{EXTENSIONS[mime]}"
+                path = directory / chart_file_name(mime, data)
                 _write_once(path, data)
                 candidates[mime] = str(path)
                 self.env.images.add_file(self.env.docname, str(path))
@@ -260,8 +278,26 @@ class DfChartImages(SphinxPostTransform):
             chart.replace_self(image)
 
 
+def prune_chart_files(app: Sphinx, exception: BaseException | None) -> None:
+    """At the end of a successful build that read every document, remove the
+    files in the doctree directory's chart folder that no document uses (and
+    temporary files a killed build left). Files that cannot be removed are left
+    where they are.
+    """
+    if exception is not None or not read_every_document(app.env):
+        return
+    keep = used_files(app.env)
+    for path in Path(app.env.doctreedir, CHART_FOLDER).glob("*"):
+        if path.name not in keep:
+            with contextlib.suppress(OSError):  # a folder, or no permission
+                path.unlink()
+
+
 def setup_chart(app: Sphinx) -> None:
-    """Register ``df-chart`` and the transform that turns charts into images."""
+    """Register ``df-chart``, the transform that turns charts into images, and
+    the removal of unused chart files."""
     app.add_directive("df-chart", DfChartDirective)
     app.add_node(df_chart)
     app.add_post_transform(DfChartImages)
+    # Before the build summary (400), which forgets which documents were read.
+    app.connect("build-finished", prune_chart_files, priority=300)

@@ -14,6 +14,7 @@ docutils error, and the rest of the page still builds.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable
@@ -26,19 +27,21 @@ from docutils.parsers.rst.states import RSTState
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
-from ..build_summary import TableRecord, record_table
+from ..build_summary import TableRecord, read_every_document, record_table, used_cache_keys
 from ..config import DfTableConfig, get_config
 from ..diagnostics import LOGGER, DfTableWarning, warn
 from ..errors import DfTableError
-from ..execute.result_cache import ResultCache, cache_key
+from ..execute.result_cache import ResultCache, cache_key, changed_files
 from ..execute.runner import RunnerSettings, SnippetRunner, WorkerStartError
-from ..messages import SnippetError, SnippetResult
+from ..messages import FileStamp, SnippetError, SnippetResult
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
 
 _RUNNER_ATTR = "_df_table_runner"
+#: The cache's folder under the doctree directory.
+CACHE_FOLDER = "df_table_cache"
 
 #: An option converter: raw option text (``None`` for a flag) -> value.
 Converter = Callable[[str | None], Any]
@@ -103,11 +106,15 @@ class _RunnerSlot:
     """Holds the runner on the environment without pickling it.
 
     A worker is a resource of one process; Sphinx pickles the environment (and
-    ``-j`` readers send theirs back), so the slot pickles empty.
+    ``-j`` readers send theirs back), so the slot pickles empty. It also
+    remembers whether writing the result cache failed in this process during
+    this build: a forked ``-j`` reader starts from its parent's slot, so each
+    process warns about it at most once.
     """
 
     def __init__(self) -> None:
         self.runner: SnippetRunner | None = None
+        self.cache_write_failed = False
 
     def __reduce__(self) -> tuple[type[_RunnerSlot], tuple[()]]:
         return (_RunnerSlot, ())
@@ -144,8 +151,10 @@ def get_runner(env: BuildEnvironment) -> SnippetRunner:
 
 def reset_runner(app: Sphinx, _exception: BaseException | None = None) -> None:
     """Stop the worker: at ``build-finished`` whether the build succeeded or not,
-    and at ``builder-inited`` in case settings changed since the last use."""
+    and at ``builder-inited`` in case settings changed since the last use.
+    A failure to write the cache is forgotten too: the next build tries again."""
     slot = _slot(app.env)
+    slot.cache_write_failed = False
     if slot.runner is not None:
         slot.runner.close()
         slot.runner = None
@@ -174,6 +183,11 @@ class SnippetDirective(SphinxDirective):
         :func:`~sphinx_df_table.worker.rendering.render_result`.
         """
         return {}
+
+    def staged_files(self, result: SnippetResult) -> tuple[str, ...]:
+        """Names of the files a result puts under the doctree directory (none
+        here; a chart's files for ``df-chart``), kept while a document uses them."""
+        return ()
 
     def make_nodes(
         self, result: SnippetResult, options: dict[str, Any], config: DfTableConfig
@@ -267,11 +281,14 @@ class SnippetDirective(SphinxDirective):
         config = get_config(self.config)
         directory = self.snippet_directory()
         try:
-            result, cached = self._result(options, config, str(directory))
+            result, cached, key = self._result(options, config, directory)
         except WorkerStartError as exc:
             warn(str(exc), DfTableWarning.WORKER, self.get_location())
             return []
-        record_table(self.env, TableRecord(self.get_location(), result.seconds, cached))
+        record = TableRecord(
+            self.get_location(), result.seconds, cached, key, self.staged_files(result)
+        )
+        record_table(self.env, record)
         self._note_dependencies(result, directory, options.get("depends", []))
         if result.output:
             LOGGER.verbose(
@@ -281,39 +298,90 @@ class SnippetDirective(SphinxDirective):
                 location=self.get_location(),
             )
         if result.error is not None:
+            if _MISSING_FILE.search(result.error.message):
+                # A file that does not exist cannot be noted as a dependency:
+                # read the page again each build, until the file is there.
+                self.env.note_reread()
             self._report(result.error, config.raise_on_error, directory)
             return []
         return self.make_nodes(result, options, config)
 
     def _result(
-        self, options: dict[str, Any], config: DfTableConfig, cwd: str
-    ) -> tuple[SnippetResult, bool]:
-        """The snippet's result, from the cache when allowed and still valid."""
+        self, options: dict[str, Any], config: DfTableConfig, directory: Path
+    ) -> tuple[SnippetResult, bool, str]:
+        """The snippet's result, whether it came from the cache, and its cache
+        key ("" when the cache is not used).
+
+        A successful result is stored unless a file it depends on changed while
+        the snippet ran (then a ``df_table.changed`` warning says which, and the
+        page is read again next build) or a ``:depends:`` file is missing. A
+        cache that cannot be written gives one ``df_table.cache`` warning; the
+        build goes on without storing.
+        """
         code = "\n".join(self.content)
         result_var = options.get("df-var", "df")
         render = self.render_spec(options)
-        use_cache = config.cache and "no-cache" not in options
-        if use_cache:
-            cache = ResultCache(
-                Path(self.env.doctreedir) / "df_table_cache",
-                [str(self.env.srcdir), *config.allowed_paths],
-            )
+        depends = [(directory / name).resolve() for name in options.get("depends", [])]
+        # Stamped before the run, like the files the snippet reads when it opens them.
+        depends_stamps = _stamps_of(depends)
+        cache = ResultCache(
+            Path(self.env.doctreedir) / CACHE_FOLDER, [str(self.env.srcdir), *config.allowed_paths]
+        )
+        key = ""
+        if config.cache and "no-cache" not in options:
             key = cache_key(
-                code=code, preamble=config.preamble, result_var=result_var, cwd=cwd, render=render
+                code=code,
+                preamble=config.preamble,
+                result_var=result_var,
+                cwd=str(directory),
+                render=render,
+                allowed_paths=config.allowed_paths,
+                allow_unsafe=config.allow_unsafe,
+                depends=[str(path) for path in depends],
             )
             if (hit := cache.get(key)) is not None:
-                return hit, True
+                return hit, True, key
         result = get_runner(self.env).run(
             code,
-            cwd=cwd,
+            cwd=str(directory),
             preamble=config.preamble,
             result_var=result_var,
             timeout=options.get("timeout", config.timeout),
             render=render,
         )
-        if use_cache:
-            cache.put(key, result)
-        return result, False
+        if result.error is not None:
+            return result, False, key
+        if changed := changed_files(cache.dependencies(result, depends_stamps)):
+            # Sphinx stamps the page as read after the change: it would not see it.
+            self.env.note_reread()
+            warn(
+                f"{self.name}: {', '.join(changed)} changed while the snippet ran; "
+                "the result may mix old and new data and is not cached",
+                DfTableWarning.CHANGED,
+                self.get_location(),
+            )
+            return result, False, key
+        if key and len(depends_stamps) == len(depends):
+            self._store(cache, key, result, depends_stamps)
+        return result, False, key
+
+    def _store(
+        self, cache: ResultCache, key: str, result: SnippetResult, depends: list[FileStamp]
+    ) -> None:
+        """Put ``result`` in the cache; after a failure to write, warn once and stop trying."""
+        slot = _slot(self.env)
+        if slot.cache_write_failed:
+            return
+        try:
+            cache.put(key, result, depends)
+        except OSError as exc:
+            slot.cache_write_failed = True
+            warn(
+                f"cannot write the df-table result cache in {cache.directory} ({exc}); "
+                "results of this build are not cached",
+                DfTableWarning.CACHE,
+                self.get_location(),
+            )
 
     def _note_dependencies(
         self, result: SnippetResult, directory: Path, depends: list[str]
@@ -374,11 +442,42 @@ class SnippetDirective(SphinxDirective):
         )
 
 
+def _stamps_of(paths: list[Path]) -> list[FileStamp]:
+    """The stamps of those ``paths`` that are files (a missing one has none)."""
+    stamps = []
+    for path in paths:
+        if path.is_file():
+            with contextlib.suppress(OSError):  # removed since
+                stamps.append(FileStamp.of(str(path)))
+    return stamps
+
+
 #: The path in a ``FileNotFoundError`` message (Python's and pandas' wording).
 _MISSING_FILE = re.compile(r"No such file or directory: '([^']+)'")
 
 
+def tidy_cache(app: Sphinx, exception: BaseException | None) -> None:
+    """At the end of a successful build, keep the result cache in bounds.
+
+    After a build that read every document, the entries none of them used
+    are removed; then the least recently used entries beyond
+    :confval:`df_table_cache_size`. Nothing happens with :confval:`df_table_cache`
+    off (the entries wait for it to be on again). Files that cannot be
+    removed are left where they are.
+    """
+    config = get_config(app.config)
+    if exception is not None or not config.cache:
+        return
+    cache = ResultCache(Path(app.env.doctreedir) / CACHE_FOLDER, [])
+    if read_every_document(app.env):
+        cache.prune(used_cache_keys(app.env))
+    cache.evict(config.cache_size_bytes)
+
+
 def setup_snippet_runner(app: Sphinx) -> None:
-    """Stop the worker when a build ends (and drop a stale one when it starts)."""
+    """Stop the worker when a build ends (and drop a stale one when it starts),
+    and keep the result cache in bounds."""
     app.connect("builder-inited", reset_runner)
     app.connect("build-finished", reset_runner)
+    # Before the build summary (400), which forgets which documents were read.
+    app.connect("build-finished", tidy_cache, priority=300)

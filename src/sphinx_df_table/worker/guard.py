@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ..errors import DfTableError
+from ..messages import FileStamp
 
 #: System files that the libraries themselves read while importing or running.
 SYSTEM_READ_FILES = (
@@ -138,6 +139,21 @@ def _normalize(path: str) -> str:
     return os.path.realpath(os.path.abspath(path))
 
 
+def module_source(path: str) -> str:
+    """The ``.py`` source behind a cached module ``path``, else ``path`` itself.
+
+    Python imports ``dir/__pycache__/name.cpython-XY[.opt-N].pyc`` without
+    opening ``dir/name.py`` when the cache is fresh; the source is what the
+    author edits, so that is the file a result depends on. A ``.pyc`` without
+    its source (or any other file) is returned unchanged.
+    """
+    folder, name = os.path.split(path)
+    if os.path.basename(folder) != "__pycache__" or not name.endswith(".pyc"):
+        return path
+    source = os.path.join(os.path.dirname(folder), name.split(".", 1)[0] + ".py")
+    return source if os.path.isfile(source) else path
+
+
 @dataclass
 class Policy:
     """What a snippet may do. ``read_roots`` are directories it may read under."""
@@ -206,7 +222,11 @@ class Guard:
 
     policy: Policy
     active: bool = False
+    #: Every file opened for reading, in order, as its resolved path.
     files_read: list[str] = field(default_factory=list)
+    #: Each file's stamp when it was first opened (keyed by resolved path):
+    #: compared after the run with the file then, to catch a change meanwhile.
+    read_stamps: dict[str, FileStamp] = field(default_factory=dict)
     #: Set when the snippet did something the worker cannot undo afterwards.
     tainted: str | None = None
     _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
@@ -255,7 +275,11 @@ class Guard:
                 "add its directory to df_table_allowed_paths in conf.py to allow it"
             )
         if os.path.isfile(name):
-            self.files_read.append(_normalize(name))
+            real = module_source(_normalize(name))
+            self.files_read.append(real)
+            if real not in self.read_stamps:
+                with contextlib.suppress(OSError):  # gone since: the open will say so
+                    self.read_stamps[real] = FileStamp.of(real)
 
     def _check_sqlite(self, database: object) -> None:
         """``sqlite3.connect(path)`` reads ``path``, and creates it when it is missing."""

@@ -106,6 +106,7 @@ class Worker:
         error: messages.SnippetError | None = None
         rendered: messages.TableData | messages.ChartData | None = None
         self.guard.files_read = []
+        self.guard.read_stamps = {}
         try:
             with self.state.isolated(request["cwd"]), self.capture.captured(output):
                 if "chart" in request["render"]:
@@ -138,6 +139,7 @@ class Worker:
             chart=rendered if isinstance(rendered, messages.ChartData) else None,
             error=error,
             files_read=tuple(dict.fromkeys(self.guard.files_read)),
+            read_stamps=tuple(self.guard.read_stamps.values()),
             output="".join(output),
             seconds=time.perf_counter() - started,
         )
@@ -156,6 +158,7 @@ def _too_large(request_id: int, result: messages.SnippetResult, restart: str | N
             kind=ErrorKind.MEMORY, message="MemoryError: the result is too large to send"
         ),
         files_read=result.files_read,
+        read_stamps=result.read_stamps,
     )
     return messages.WorkerAnswer(request_id, failure, restart).to_plain()
 

@@ -1,0 +1,226 @@
+"""Differential test of the result cache: incremental builds never show stale tables.
+
+A hypothesis state machine edits a small project (a CSV keeping its size, a
+helper module, a snippet, the preamble, an option, a ``:depends:`` file that
+the snippet reads through ``ctypes``, where the file guard cannot see it;
+touching files, deleting and restoring a file). After each step, an
+incremental build with the cache must give byte-identical table HTML to a
+clean build with the cache off.
+
+Each step is two Sphinx builds, so the number of examples is small in the
+normal suite; ``DF_TABLE_DIFFERENTIAL_EXAMPLES=50`` runs a longer search.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sphinx
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sphinx.testing.util import SphinxTestApp
+
+pytestmark = [pytest.mark.matrix, pytest.mark.slow]
+
+PAGES = ("data", "helper", "depends")
+DIGITS = st.integers(min_value=0, max_value=9)
+#: Reads ``notes.txt`` through libc, past the audit hook: only ``:depends:`` covers it.
+CTYPES_READ = """\
+import ctypes
+libc = ctypes.CDLL(None)
+fd = libc.open(b"notes.txt", 0)
+buffer = ctypes.create_string_buffer(16)
+size = libc.read(fd, buffer, 16)
+libc.close(fd)
+df = pd.DataFrame({"notes": [buffer.raw[:size].decode()]})"""
+
+
+def _sphinx_path(path: Path) -> Any:
+    if sphinx.version_info >= (7, 2):
+        return path
+    from sphinx.testing.path import path as legacy_path  # type: ignore[import-not-found,unused-ignore]
+
+    return legacy_path(str(path))
+
+
+def _tables(outdir: Path) -> dict[str, list[str]]:
+    """Each page's ``<table>`` elements, as written."""
+    found = {}
+    for page in PAGES:
+        html = (outdir / f"{page}.html").read_text(encoding="utf-8")
+        found[page] = re.findall(r"<table.*?</table>", html, flags=re.DOTALL)
+    return found
+
+
+def _build(srcdir: Path, builddir: Path, **kwargs: Any) -> dict[str, list[str]]:
+    app = SphinxTestApp(
+        "html", srcdir=_sphinx_path(srcdir), builddir=_sphinx_path(builddir), **kwargs
+    )
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return _tables(Path(app.outdir))
+
+
+class CacheDifferential(RuleBasedStateMachine):
+    """A project under random edits, built incrementally with the cache and from scratch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Path(tempfile.mkdtemp(prefix="df-table-differential-"))
+        self.src = self.root / "src"
+        self.src.mkdir()
+        self.last_mtime = 0
+        self.state = {"csv": (1, 2), "helper": 3, "scale": 1, "preamble": 1, "notes": 4}
+        self.max_rows: int | None = None
+        self.csv_deleted = False
+        self._write(
+            "index.rst",
+            "Index\n=====\n\n.. toctree::\n\n" + "".join(f"   {page}\n" for page in PAGES),
+        )
+        for name in ("conf.py", "data.csv", "helpers.py", "notes.txt", *PAGES):
+            self._render(name)
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # ------------------------------------------------------------ the files
+
+    def _write(self, name: str, text: str) -> None:
+        path = self.src / name
+        path.write_text(text, encoding="utf-8")
+        self._advance(path)
+
+    def _advance(self, path: Path) -> None:
+        """Give ``path`` an mtime later than any before: real edits are apart in time,
+        and Sphinx, like any stat-based check, cannot see two edits in one tick."""
+        self.last_mtime = max(time.time_ns(), self.last_mtime + 1_000_000)
+        os.utime(path, ns=(self.last_mtime, self.last_mtime))
+
+    def _render(self, name: str) -> None:
+        state = self.state
+        if name == "conf.py":
+            self._write(
+                name,
+                "import os, sys\nsys.path.insert(0, os.path.abspath('.'))\n"
+                "extensions = ['sphinx_df_table']\n"
+                f"df_table_preamble = 'OFFSET = {state['preamble']}'\n",
+            )
+        elif name == "data.csv":
+            a, b = state["csv"]
+            self._write(name, f"x\n{a}\n{b}\n")
+        elif name == "helpers.py":
+            self._write(
+                name,
+                "import pandas as pd\n\n\ndef frame():\n"
+                f"    return pd.DataFrame({{'h': [{state['helper']}]}})\n",
+            )
+        elif name == "notes.txt":
+            self._write(name, f"note {state['notes']}\n")
+        elif name == "data":
+            option = "" if self.max_rows is None else f"   :max-rows: {self.max_rows}\n"
+            code = f"df = pd.read_csv('data.csv') * {state['scale']} + OFFSET"
+            self._write("data.rst", f"Data\n====\n\n.. df-table::\n{option}\n   {code}\n")
+        elif name == "helper":
+            self._write(
+                "helper.rst",
+                "Helper\n======\n\n.. df-table::\n\n   import helpers\n   df = helpers.frame()\n",
+            )
+        else:
+            body = "".join(f"   {line}\n" for line in CTYPES_READ.splitlines())
+            self._write(
+                "depends.rst",
+                f"Depends\n=======\n\n.. df-table::\n   :depends: notes.txt\n\n{body}",
+            )
+
+    # ---------------------------------------------------------------- edits
+
+    @precondition(lambda self: not self.csv_deleted)
+    @rule(a=DIGITS, b=DIGITS)
+    def edit_csv_keeping_its_size(self, a: int, b: int) -> None:
+        self.state["csv"] = (a, b)
+        self._render("data.csv")
+
+    @rule(value=st.integers(min_value=0, max_value=99))
+    def edit_helper_module(self, value: int) -> None:
+        self.state["helper"] = value
+        self._render("helpers.py")
+
+    @rule(value=DIGITS)
+    def edit_depends_file_keeping_its_size(self, value: int) -> None:
+        self.state["notes"] = value
+        self._render("notes.txt")
+
+    @rule(scale=st.integers(min_value=1, max_value=3))
+    def edit_snippet(self, scale: int) -> None:
+        self.state["scale"] = scale
+        self._render("data")
+
+    @rule(offset=st.integers(min_value=0, max_value=2))
+    def edit_preamble(self, offset: int) -> None:
+        self.state["preamble"] = offset
+        self._render("conf.py")
+
+    @rule(max_rows=st.sampled_from([None, 1]))
+    def edit_option(self, max_rows: int | None) -> None:
+        self.max_rows = max_rows
+        self._render("data")
+
+    @rule(name=st.sampled_from(["data.csv", "helpers.py", "notes.txt", "data.rst"]))
+    def touch(self, name: str) -> None:
+        if (self.src / name).exists():
+            self._advance(self.src / name)
+
+    @precondition(lambda self: not self.csv_deleted)
+    @rule()
+    def delete_csv(self) -> None:
+        (self.src / "data.csv").unlink()
+        self.csv_deleted = True
+
+    @precondition(lambda self: self.csv_deleted)
+    @rule()
+    def restore_csv(self) -> None:
+        self._render("data.csv")
+        self.csv_deleted = False
+
+    # ------------------------------------------------------------- the check
+
+    @invariant()
+    def incremental_build_matches_a_clean_one(self) -> None:
+        incremental = _build(self.src, self.root / "incremental")
+        clean_dir = Path(tempfile.mkdtemp(dir=self.root, prefix="clean-"))
+        clean = _build(self.src, clean_dir, freshenv=True, confoverrides={"df_table_cache": False})
+        shutil.rmtree(clean_dir, ignore_errors=True)
+        assert incremental == clean
+        assert len(clean["helper"]) == len(clean["depends"]) == 1
+        assert len(clean["data"]) == (0 if self.csv_deleted else 1)
+
+
+def test_incremental_builds_with_the_cache_match_clean_builds() -> None:
+    examples = int(os.environ.get("DF_TABLE_DIFFERENTIAL_EXAMPLES", "2"))
+    run_state_machine_as_test(
+        CacheDifferential,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            # No shrinking: every step is two builds; a failure prints its steps.
+            phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        ),
+    )

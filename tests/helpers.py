@@ -55,6 +55,12 @@ def copy_root(name: str, dest: Path) -> Path:
     return dest
 
 
+#: Sphinx 7.3 and 7.4 end a warning with its [type.subtype] only when asked
+#: (the default from 8.0; before 7.3 df-table adds it itself, and Sphinx
+#: ignores the setting it does not know).
+SHOW_TYPES = "show_warning_types = True\n"
+
+
 def write_project(srcdir: Path, files: dict[str, str], conf: str = "") -> Path:
     """Write a Sphinx project into ``srcdir`` (created); returns ``srcdir``.
 
@@ -64,7 +70,8 @@ def write_project(srcdir: Path, files: dict[str, str], conf: str = "") -> Path:
     """
     srcdir.mkdir(parents=True, exist_ok=True)
     (srcdir / "conf.py").write_text(
-        'extensions = ["sphinx_df_table"]\n' + textwrap.dedent(conf), encoding="utf-8"
+        'extensions = ["sphinx_df_table"]\n' + SHOW_TYPES + textwrap.dedent(conf),
+        encoding="utf-8",
     )
     for name, text in files.items():
         path = srcdir / name

@@ -45,6 +45,36 @@ def sphinx_path(path: Path) -> Any:
     return legacy_path(str(path))
 
 
+def make_app(buildername: str, srcdir: Path, *, verbosity: int = 0, **kwargs: Any) -> SphinxTestApp:
+    """A ``SphinxTestApp`` for the project in ``srcdir``, not yet built.
+
+    ``verbosity`` is the number of ``-v`` flags; ``kwargs`` go to
+    ``SphinxTestApp`` (``confoverrides``, ``freshenv``, ...). The caller calls
+    ``cleanup()``, newest app first. Sphinx before 7.3 (or so) takes no
+    ``verbosity``: there it is set on the app afterwards, and the app's logging
+    set up again so that its status stream shows the verbose messages.
+    """
+    takes_verbosity = "verbosity" in inspect.signature(SphinxTestApp.__init__).parameters
+    if takes_verbosity:
+        kwargs["verbosity"] = verbosity
+    app = SphinxTestApp(buildername, srcdir=sphinx_path(srcdir), **kwargs)
+    if not takes_verbosity and verbosity:
+        from sphinx.util import logging as sphinx_logging
+
+        app.verbosity = verbosity
+        sphinx_logging.setup(app, app._status, app._warning)
+    return app
+
+
+def out_dir(app: SphinxTestApp) -> Path:
+    """``app``'s output folder as a ``pathlib.Path``.
+
+    Sphinx before 7.2 gives a ``sphinx.testing.path.path`` (a ``str``, with no
+    ``glob``); later versions a ``Path``.
+    """
+    return Path(app.outdir)
+
+
 def copy_root(name: str, dest: Path) -> Path:
     """Copy test root ``tests/roots/test-<name>/`` to ``dest`` (created); returns ``dest``.
 

@@ -14,7 +14,7 @@ from sphinx_df_table.errors import ErrorKind
 from sphinx_df_table.execute.result_cache import ResultCache, cache_key
 from sphinx_df_table.messages import SnippetError, SnippetResult, TableData
 
-from .helpers import status_text, write_project
+from .helpers import make_app, status_text, write_project
 
 pytestmark = pytest.mark.matrix
 
@@ -102,7 +102,7 @@ def project(src: Path, conf: str = "") -> Path:
 
 def build_once(src: Path, *, verbosity: int = 0) -> tuple[SphinxTestApp, set[str]]:
     """Build, and say which documents were read in this build."""
-    app = SphinxTestApp("html", srcdir=src, verbosity=verbosity)  # type: ignore[arg-type]
+    app = make_app("html", src, verbosity=verbosity)
     before = dict(app.env.all_docs)
     try:
         app.build()

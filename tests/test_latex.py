@@ -31,7 +31,8 @@ def test_no_html_scroll_container_in_latex(built: SphinxTestApp) -> None:
 @pytest.mark.sphinx("latex", testroot="rich")
 def test_latex_long_and_short_tables(built: SphinxTestApp) -> None:
     tex = (built.outdir / "rich.tex").read_text(encoding="utf-8")
-    long_table = re.search(r"\\begin\{longtable\}(\{[^\n]*\})", tex)
+    # Sphinx 5.3 writes the table's alignment ("[c]") before the column spec; newer ones do not.
+    long_table = re.search(r"\\begin\{longtable\}(?:\[[clr]\])?(\{[^\n]*\})", tex)
     assert long_table is not None
     assert long_table.group(1).count(r"\X{") == 2
     assert r">{\raggedleft\arraybackslash}\X{" in long_table.group(1)

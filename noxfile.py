@@ -65,6 +65,9 @@ def _install(session: nox.Session, pins: str | None, extra: str) -> None:
 def newest(session: nox.Session) -> None:
     """Everything on the newest releases."""
     _install(session, None, extra="test")
+    # The packaging tests install the built wheel with pip, as users do; uv's
+    # venvs have none.
+    session.install("pip")
     session.run("python", "-m", "pytest", *PYTEST, *session.posargs)
 
 

@@ -34,7 +34,7 @@ PYTEST = ("-p", "no:cacheprovider")
 
 #: Printed after installing, so that a CI log says what each session tested.
 VERSIONS = (
-    "import sys, importlib.metadata as m; print('python', sys.version.split()[0], *("
+    "import sys, importlib.metadata as m; print(f'python {sys.version.split()[0]}', *("
     "f'{n} {m.version(n)}' for n in ('sphinx', 'docutils', 'pandas', 'numpy', 'matplotlib',"
     " 'sphinx-design', 'myst-parser')), sep=', ')"
 )

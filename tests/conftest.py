@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import ROOTS, MakeApp, build_once, sphinx_path, write_project
+from .helpers import ROOTS, MakeApp, build_once, make_app, sphinx_path, write_project
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -49,11 +49,14 @@ def build(tmp_path: Path) -> Iterator[MakeApp]:
         **kwargs: object,
     ) -> SphinxTestApp:
         src = write_project(srcdir or tmp_path / "src", files, conf)
-        app = SphinxTestApp(builder, srcdir=sphinx_path(src), **kwargs)  # type: ignore[arg-type]
+        app = make_app(builder, src, **kwargs)
         apps.append(app)
         app.build()
         return app
 
     yield _build
-    for app in apps:
+    # Newest first: each app restores the docutils registry it found, so in any
+    # other order an older app's directives stay registered (and Sphinx before
+    # 7 warns "already registered" in every later build).
+    for app in reversed(apps):
         app.cleanup()

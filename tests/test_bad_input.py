@@ -22,7 +22,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import copy_root, sphinx_path, warnings_of
+from .helpers import copy_root, make_app, warnings_of
 
 pytestmark = [pytest.mark.matrix, pytest.mark.slow]  # the hostile page takes ~35 s
 
@@ -487,7 +487,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     (srcdir / "hostile").mkdir()
     (srcdir / "hostile" / "page.rst").write_text(page, encoding="utf-8")
     (srcdir / "hostile" / "escape.csv").symlink_to(root / "secret.csv")
-    app = SphinxTestApp("html", srcdir=sphinx_path(srcdir))
+    app = make_app("html", srcdir)
     try:
         app.build()
     finally:

@@ -16,7 +16,7 @@ from sphinx_df_table.directives.chart import chart_length, column_list
 from sphinx_df_table.worker.chart_drawing import render_chart
 from sphinx_df_table.worker.frame_cells import ResultTypeError
 
-from .helpers import REPO, copy_root, sphinx_path, status_text, warnings_of, write_project
+from .helpers import REPO, copy_root, make_app, out_dir, status_text, warnings_of, write_project
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -204,11 +204,11 @@ def test_text_builder_shows_alt_text(built: SphinxTestApp) -> None:
 def test_texinfo_gets_png(built: SphinxTestApp) -> None:
     app = built
     assert warnings_of(app) == []
-    texi = next(app.outdir.glob("*.texi")).read_text(encoding="utf-8")
+    texi = next(out_dir(app).glob("*.texi")).read_text(encoding="utf-8")
     names = re.findall(r"@image\{([^,]*df-chart-[0-9a-f]+),", texi)
     assert len(names) == 7
     for name in names:
-        png = next(app.outdir.rglob(Path(name).name + ".png"))
+        png = next(out_dir(app).rglob(Path(name).name + ".png"))
         assert png.read_bytes().startswith(b"\x89PNG")
 
 
@@ -229,7 +229,7 @@ numfig = True
     srcdir = write_project(tmp_path / "src", files, conf)
     apps = {}
     for builder in ("html", "latex"):
-        apps[builder] = app = SphinxTestApp(builder, srcdir=srcdir)
+        apps[builder] = app = make_app(builder, srcdir)
         try:
             app.build()
         finally:
@@ -250,7 +250,7 @@ numfig = True
         assert len(ids(svg, "bar-")) == bars
         assert {"trn1.2xlarge", "trn1.32xlarge", "trn1n.32xlarge"} <= set(texts(svg))
         assert any(t.startswith("$") for t in texts(svg))
-    tex = next(apps["latex"].outdir.glob("*.tex")).read_text(encoding="utf-8")
+    tex = next(out_dir(apps["latex"]).glob("*.tex")).read_text(encoding="utf-8")
     pdfs = re.findall(r"\\sphinxincludegraphics\{\{(df-chart-[0-9a-f]+)\}\.pdf\}", tex)
     assert len(pdfs) == 2
     assert all((apps["latex"].outdir / f"{pdf}.pdf").is_file() for pdf in pdfs)
@@ -269,7 +269,7 @@ def staged(app: SphinxTestApp) -> dict[str, str]:
 
 
 def rebuild(srcdir: Path) -> SphinxTestApp:
-    app = SphinxTestApp("html", srcdir=sphinx_path(srcdir))
+    app = make_app("html", srcdir)
     try:
         app.build()
     finally:

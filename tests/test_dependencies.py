@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import copy_root, sphinx_path, warnings_of
+from .helpers import copy_root, make_app, warnings_of
 
 pytestmark = pytest.mark.matrix
 
@@ -81,7 +81,7 @@ class Project:
 
     def rebuild(self) -> tuple[SphinxTestApp, list[str]]:
         """An incremental build; returns the app and the docnames Sphinx read."""
-        app = SphinxTestApp("html", srcdir=sphinx_path(self.srcdir))
+        app = make_app("html", self.srcdir)
         read: list[str] = []
         app.connect("env-before-read-docs", lambda _app, _env, names: read.extend(names))
         try:
@@ -100,7 +100,7 @@ class Project:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     srcdir = copy_root("dependencies", tmp_path_factory.mktemp("deps") / "src")
     write_data(srcdir)
-    app = SphinxTestApp("html", srcdir=sphinx_path(srcdir))
+    app = make_app("html", srcdir)
     try:
         app.build()
     finally:

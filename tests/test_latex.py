@@ -8,13 +8,13 @@ import re
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import warnings_of
+from .helpers import out_dir, warnings_of
 
 
 @pytest.mark.matrix
 @pytest.mark.sphinx("latex", testroot="outputs")
 def test_short_table_is_a_tabulary_with_its_caption(built: SphinxTestApp) -> None:
-    tex = next(built.outdir.glob("*.tex")).read_text(encoding="utf-8")
+    tex = next(out_dir(built).glob("*.tex")).read_text(encoding="utf-8")
     assert r"\begin{tabulary}" in tex
     assert "Results caption" in tex
     assert "bert\\sphinxhyphen{}base" in tex and "2800.0" in tex
@@ -23,7 +23,7 @@ def test_short_table_is_a_tabulary_with_its_caption(built: SphinxTestApp) -> Non
 @pytest.mark.matrix
 @pytest.mark.sphinx("latex", testroot="outputs")
 def test_no_html_scroll_container_in_latex(built: SphinxTestApp) -> None:
-    body = next(built.outdir.glob("*.tex")).read_text(encoding="utf-8").split(r"\begin{document}")
+    body = next(out_dir(built).glob("*.tex")).read_text(encoding="utf-8").split(r"\begin{document}")
     assert "container" not in body[1]
 
 
@@ -31,7 +31,8 @@ def test_no_html_scroll_container_in_latex(built: SphinxTestApp) -> None:
 @pytest.mark.sphinx("latex", testroot="rich")
 def test_latex_long_and_short_tables(built: SphinxTestApp) -> None:
     tex = (built.outdir / "rich.tex").read_text(encoding="utf-8")
-    long_table = re.search(r"\\begin\{longtable\}(\{[^\n]*\})", tex)
+    # Sphinx 5.3 writes the table's alignment ("[c]") before the column spec; newer ones do not.
+    long_table = re.search(r"\\begin\{longtable\}(?:\[[clr]\])?(\{[^\n]*\})", tex)
     assert long_table is not None
     assert long_table.group(1).count(r"\X{") == 2
     assert r">{\raggedleft\arraybackslash}\X{" in long_table.group(1)
@@ -45,7 +46,7 @@ def test_latex_long_and_short_tables(built: SphinxTestApp) -> None:
 @pytest.mark.sphinx("latex", testroot="charts")
 def test_latex_includes_pdf_charts(built: SphinxTestApp) -> None:
     assert warnings_of(built) == []
-    tex = next(built.outdir.glob("*.tex")).read_text(encoding="utf-8")
+    tex = next(out_dir(built).glob("*.tex")).read_text(encoding="utf-8")
     included = re.findall(r"\\sphinxincludegraphics\{\{(df-chart-[0-9a-f]+)\}\.pdf\}", tex)
     assert len(included) == 7
     for name in included:

@@ -22,7 +22,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from sphinx_df_table.worker.frame_cells import frame_to_table
 
-from .helpers import warnings_of, write_project
+from .helpers import make_app, warnings_of, write_project
 
 pytestmark = pytest.mark.matrix
 
@@ -87,7 +87,7 @@ def tokens(text: str, *, ascii_only: bool) -> list[str]:
 
 
 def build(src: Path, builder: str) -> SphinxTestApp:
-    app = SphinxTestApp(builder, srcdir=src)  # type: ignore[arg-type]
+    app = make_app(builder, src)
     try:
         app.build()
     finally:

@@ -29,9 +29,8 @@ from pathlib import Path
 
 import pytest
 from docutils import nodes
-from sphinx.testing.util import SphinxTestApp
 
-from .helpers import REPO, copy_root, resolved_doctree, sphinx_path, warnings_of
+from .helpers import REPO, copy_root, make_app, resolved_doctree, warnings_of
 
 SNIPPETS = REPO / "docs" / "snippets"
 #: Every example: its path in docs/snippets/, and so the docname of its page.
@@ -88,7 +87,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             page.write_text(f"# {docname}\n\n{include}", encoding="utf-8")
         else:
             page.write_text(f"{title}.. include:: ../snippets/{example}\n", encoding="utf-8")
-    app = SphinxTestApp("html", srcdir=sphinx_path(srcdir))
+    app = make_app("html", srcdir)
     try:
         app.build()
         before = {name: normalise(app.env.get_doctree(name), srcdir) for name in DOCNAMES}

@@ -28,7 +28,14 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_df_table.errors import DfTableError
 from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner, WorkerStartError
 
-from .helpers import run_sphinx_build, status_text, warning_text, warnings_of, write_project
+from .helpers import (
+    make_app,
+    run_sphinx_build,
+    status_text,
+    warning_text,
+    warnings_of,
+    write_project,
+)
 
 pytestmark = pytest.mark.matrix
 
@@ -136,7 +143,7 @@ def test_no_worker_outlives_an_in_process_build(tmp_path: Path, tag: str) -> Non
             )
         },
     )
-    app = SphinxTestApp("html", srcdir=src)
+    app = make_app("html", src)
     try:
         app.build()
         assert len(warnings_of(app)) == 2, warnings_of(app)
@@ -206,7 +213,7 @@ def test_raise_on_error_stops_at_the_first_failure(tmp_path: Path, tag: str) -> 
         {"index.rst": page("Index", first, second)},
         conf="df_table_raise_on_error = True\n",
     )
-    app = SphinxTestApp("html", srcdir=src)
+    app = make_app("html", src)
     try:
         with pytest.raises(ExtensionError, match=r"index\.rst:7: df-table snippet failed") as info:
             app.build()

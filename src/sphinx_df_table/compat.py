@@ -11,6 +11,7 @@ Sphinx process must not pay for pandas.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 from typing import Any
@@ -68,3 +69,16 @@ def copy_asset_file(source: str | os.PathLike[str], destination: str | os.PathLi
         copy(os.fspath(source), os.fspath(destination), force=True)
     else:
         copy(os.fspath(source), os.fspath(destination))
+
+
+@functools.cache
+def sphinx_shows_warning_types() -> bool:
+    """Whether Sphinx can end a warning with its ``[type.subtype]`` (7.3 and newer).
+
+    Sphinx 7.3 added ``show_warning_types`` (on by default from 8.0). Before
+    it, a warning never says its type, so df-table adds it to its own
+    messages itself: authors then see what to put in ``suppress_warnings``.
+    """
+    import sphinx
+
+    return sphinx.version_info >= (7, 3)

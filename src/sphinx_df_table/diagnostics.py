@@ -12,6 +12,7 @@ from enum import Enum
 
 from sphinx.util.logging import getLogger
 
+from .compat import sphinx_shows_warning_types
 from .errors import ErrorKind
 
 WARNING_TYPE = "df_table"
@@ -69,6 +70,10 @@ def warn(message: str, subtype: DfTableWarning, location: str | None) -> None:
     """Log one ``df_table.<subtype>`` warning at ``location`` (``"path/file.rst:LINE"``).
 
     ``location`` ``None`` logs it without a location. Raises nothing itself;
-    Sphinx raises ``SphinxWarning`` when warnings are errors (``-W``).
+    Sphinx raises ``SphinxWarning`` when warnings are errors (``-W``). On a
+    Sphinx that never shows warning types (before 7.3), the message ends with
+    ``[df_table.<subtype>]``, as newer Sphinx versions write it.
     """
+    if not sphinx_shows_warning_types():
+        message = f"{message} [{WARNING_TYPE}.{subtype.value}]"
     LOGGER.warning(message, type=WARNING_TYPE, subtype=subtype.value, location=location)

@@ -18,6 +18,7 @@ only ever sees the resulting strings and facts.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -254,12 +255,15 @@ def hierarchy_spans(levels: list[list[str]]) -> list[tuple[int, int, int]]:
 
 
 def is_styler(result: object) -> bool:
-    """Whether ``result`` is a pandas ``Styler`` (``False`` when jinja2 is missing)."""
-    try:
-        from pandas.io.formats.style import Styler
-    except ImportError:  # pragma: no cover - jinja2 (Styler's dependency) missing
-        return False
-    return isinstance(result, Styler)
+    """Whether ``result`` is a pandas ``Styler``.
+
+    A Styler exists only once its module is imported (``df.style`` does it), so
+    the check never imports it: it runs under the snippet's warning filters, and
+    in pandas 2.0 that module imports matplotlib, whose import can warn (and so
+    fail, under ``warnings.simplefilter("error")``) with a newer pyparsing.
+    """
+    style = sys.modules.get("pandas.io.formats.style")
+    return style is not None and isinstance(result, style.Styler)
 
 
 def _styler_parts(styler: Any) -> tuple[pd.DataFrame, list[list[str]], str, bool]:

@@ -1,4 +1,5 @@
 extensions = ["sphinx_df_table"]
+show_warning_types = True  # Sphinx 7.3/7.4; the default from 8.0
 df_table_timeout = -3
 df_table_markup = "html"
 df_table_memory_limit = "lots"

@@ -1,3 +1,4 @@
 extensions = ["sphinx_df_table"]
+show_warning_types = True  # Sphinx 7.3/7.4; the default from 8.0
 df_table_max_rows = 20
 latex_documents = [("index", "rich.tex", "Rich", "A", "manual")]

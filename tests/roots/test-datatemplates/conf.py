@@ -1,0 +1,3 @@
+extensions = ["sphinx_df_table", "sphinxcontrib.datatemplates"]
+show_warning_types = True  # Sphinx 7.3/7.4; the default from 8.0
+templates_path = ["_templates"]

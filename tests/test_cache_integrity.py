@@ -29,6 +29,8 @@ from sphinx_df_table.execute.result_cache import ResultCache, cache_key, changed
 from sphinx_df_table.messages import FileStamp, SnippetResult, TableData
 from sphinx_df_table.worker.guard import Guard, Policy, module_source
 
+from .helpers import SHOW_TYPES
+
 pytestmark = pytest.mark.matrix
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -93,7 +95,7 @@ def _cache_dir(app: SphinxTestApp) -> Path:
     return Path(app.doctreedir) / "df_table_cache"
 
 
-CONF = 'extensions = ["sphinx_df_table"]\n'
+CONF = 'extensions = ["sphinx_df_table"]\n' + SHOW_TYPES
 
 
 def _pages(srcdir: Path, bodies: dict[str, str], conf: str = "") -> None:

@@ -82,3 +82,17 @@ def sphinx_shows_warning_types() -> bool:
     import sphinx
 
     return sphinx.version_info >= (7, 3)
+
+
+@functools.cache
+def latex_nested_tables_are_never_long() -> bool:
+    """Whether Sphinx's LaTeX writer sets a table inside a table never as ``longtable``.
+
+    Sphinx 9 marks such a table ``is_nested`` and keeps it a ``tabular`` or
+    ``tabulary`` whatever its length; older versions count its rows like any
+    other table's.
+    """
+    from docutils import nodes
+    from sphinx.writers.latex import Table
+
+    return hasattr(Table(nodes.table()), "is_nested")

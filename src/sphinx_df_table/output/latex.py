@@ -1,16 +1,20 @@
 """The LaTeX side: column specifications that fit the data.
 
-Sphinx typesets a table of more than 30 rows as ``longtable`` (its header is
-repeated on every page) with plain ``l`` columns unless told otherwise, so a
-wide benchmark table runs off the page; short tables get ``tabulary``, which
-sizes its columns but aligns every one to the left.
+Sphinx typesets a table of more than 30 rows (header rows count too) as
+``longtable`` (its header is repeated on every page) with plain ``l`` columns
+unless told otherwise, so a wide benchmark table runs off the page; short
+tables get ``tabulary``, which sizes its columns but aligns every one to the
+left.
 
 For each df-table without user-given ``:widths:`` or a ``tabularcolumns``
 directive, this post-transform adds the column specification Sphinx's own
 ``tabularcolumns`` directive would: ``tabulary`` columns ``L``/``R``/``C`` by
 alignment for short tables, and for long ones ``\\X{w}{total}`` paragraph
 columns whose widths follow the length of their content (numbers set flush
-right), so the table wraps within the text width.
+right), so the table wraps within the text width. Which of the two a table
+gets is decided by :func:`is_longtable`, Sphinx's own rule, so the
+specification always suits the environment Sphinx chooses (a ``tabulary``
+one in a ``longtable`` would be dropped, or on Sphinx 5.3 break the PDF).
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from ..compat import latex_nested_tables_are_never_long
 from .compact_rows import column_specs, df_rows, iter_rows
 
-#: Sphinx's threshold for ``longtable``.
+#: Sphinx's threshold for ``longtable``: more rows than this, header rows included.
 LONGTABLE_ROWS = 30
 #: Content length a column's width is proportional to, clamped to this range.
 MIN_WIDTH, MAX_WIDTH = 4, 30
@@ -57,13 +62,48 @@ def content_widths(table: nodes.table, rows: df_rows) -> list[int]:
     return [min(max(length, MIN_WIDTH), MAX_WIDTH) for length in longest]
 
 
+def row_count(table: nodes.table, rows: df_rows) -> int:
+    """The rows Sphinx's LaTeX writer counts in ``table``: header and body rows alike.
+
+    ``rows`` (the compact body) counts one row per row of its ``cells``; other
+    ``row`` nodes (the "... N more rows" row) count one each.
+    """
+    ordinary = sum(1 for row in table.findall(nodes.row) if not isinstance(row.parent, df_rows))
+    return ordinary + len(rows["cells"])
+
+
+def is_longtable(table: nodes.table, rows: df_rows) -> bool:
+    """Whether Sphinx's LaTeX writer will set ``table`` as a ``longtable``.
+
+    Its rule (``sphinx.writers.latex.Table.is_longtable``, the same from
+    Sphinx 5.3 on): more than :data:`LONGTABLE_ROWS` rows, counting header
+    rows, or the class ``longtable``; but never a table nested in another on
+    the versions that say so (see
+    :func:`~sphinx_df_table.compat.latex_nested_tables_are_never_long`).
+    """
+    nested = any(isinstance(node, nodes.table) for node in _ancestors(table))
+    if nested and latex_nested_tables_are_never_long():
+        return False
+    return row_count(table, rows) > LONGTABLE_ROWS or "longtable" in table["classes"]
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Node]:
+    found = []
+    while node.parent is not None:
+        node = node.parent
+        found.append(node)
+    return found
+
+
 def column_spec(table: nodes.table, rows: df_rows) -> str:
     """The ``tabularcolumns`` specification for one df-table whose body is ``rows``.
 
-    Column types follow each ``colspec``'s ``df_align`` (never cell classes).
+    ``tabulary`` columns for a table that :func:`is_longtable` says is short,
+    width-weighted ``\\X`` columns for a long one. Column types follow each
+    ``colspec``'s ``df_align`` (never cell classes).
     """
     aligns = [spec.get("df_align", "") for spec in column_specs(rows)]
-    if len(rows["cells"]) <= LONGTABLE_ROWS:
+    if not is_longtable(table, rows):
         return "|" + "|".join(_TABULARY.get(a, "L") for a in aligns) + "|"
     widths = content_widths(table, rows)
     total = sum(widths)

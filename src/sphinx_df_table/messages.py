@@ -132,10 +132,13 @@ class ColumnFacts:
     ``"datetime"``, ``"timedelta"``, ``"bool"``, else ``"text"`` (strings,
     objects, categories, periods, complex numbers). ``align`` is the default
     alignment of the column's *data* cells (numbers: ``"right"``).
+    ``formatted``: the data cells' text is a formatter's output (a Styler's,
+    or a format option's), shown as it is, without smart quotes.
     """
 
     kind: ColumnKind = "text"
     align: Alignment = ""
+    formatted: bool = False
 
 
 def _fail(what: str, problem: str) -> ProtocolError:
@@ -203,6 +206,8 @@ def _sized(items: list[Any], width: int, what: str) -> list[Any]:
 #: keyed by): every chart is drawn in all of them.
 CHART_FILE_TYPES = ("image/svg+xml", "application/pdf", "image/png")
 _ALIGNMENTS = get_args(Alignment)
+#: The third entry of a formatted column's facts on the wire.
+_FORMATTED = "formatted"
 _KINDS = get_args(ColumnKind)
 
 
@@ -252,7 +257,10 @@ class TableData:
             "header": self.header,
             "spans": self.spans,
             "index_columns": self.index_columns,
-            "columns": [[facts.kind, facts.align] for facts in self.columns],
+            "columns": [
+                [facts.kind, facts.align, *([_FORMATTED] if facts.formatted else [])]
+                for facts in self.columns
+            ],
             # Keys are float reprs: joined like the body, they cost one string each.
             "sort_keys": [None if k is None else _CELL_SEPARATOR.join(k) for k in self.sort_keys],
             "truncated": self.truncated,
@@ -333,11 +341,16 @@ class TableData:
 
 
 def _column_facts(value: Any) -> ColumnFacts:
-    """One column's ``[kind, align]`` pair."""
-    pair = _texts(value, "a column's facts")
-    if len(pair) != 2 or pair[0] not in _KINDS or pair[1] not in _ALIGNMENTS:
-        raise _fail("a column's facts", f"are {pair!r}, not [kind, alignment]")
-    return ColumnFacts(cast(ColumnKind, pair[0]), cast(Alignment, pair[1]))
+    """One column's ``[kind, align]``, with ``"formatted"`` after them when it is."""
+    facts = _texts(value, "a column's facts")
+    if (
+        len(facts) not in (2, 3)
+        or facts[0] not in _KINDS
+        or facts[1] not in _ALIGNMENTS
+        or facts[2:] not in ([], [_FORMATTED])
+    ):
+        raise _fail("a column's facts", f"are {facts!r}, not [kind, alignment(, formatted)]")
+    return ColumnFacts(cast(ColumnKind, facts[0]), cast(Alignment, facts[1]), len(facts) == 3)
 
 
 def _sort_keys(value: Any, rows: int) -> list[str] | None:

@@ -93,6 +93,7 @@ class DfTableDirective(SnippetDirective):
                 stub_columns=options.get("stub-columns"),
                 widths=options.get("widths"),
                 align=options.get("align-columns"),
+                literal=markup == "none",
             )
         except TableShapeError as exc:
             warn(str(exc), DfTableWarning.OPTION, self.get_location())

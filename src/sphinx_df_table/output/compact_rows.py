@@ -31,6 +31,8 @@ from typing import Any, NamedTuple
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from .spans import draws_spans, unmerge
+
 #: Text that Sphinx's smartquotes (quotes, dashes, ellipses) might change.
 _SMARTQUOTABLE = re.compile(r"['\"]|--|\.\.\.")
 
@@ -253,8 +255,11 @@ def expand(node: df_rows) -> list[nodes.row]:
 class ExpandCompactRows(SphinxPostTransform):
     """Turn :class:`df_rows` into ordinary rows for every non-HTML writer.
 
-    Runs before reference resolution (priority 10), so the moved rich cells are
-    resolved as usual.
+    For a writer that cannot draw merged cells (see
+    :func:`~sphinx_df_table.output.spans.draws_spans`) the table's merged
+    cells are then unmerged, header and body. Runs before reference
+    resolution (priority 10), so the moved and copied rich cells are resolved
+    as usual.
     """
 
     default_priority = 5
@@ -268,5 +273,9 @@ class ExpandCompactRows(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         """Replace every :class:`df_rows` node of the document with its rows."""
+        spans = draws_spans(getattr(self.env, "_builder_cls", None) or self.app.builder)
         for node in list(self.document.findall(df_rows)):
+            table = node.parent.parent.parent
             node.parent.replace(node, expand(node))
+            if not spans and isinstance(table, nodes.table):
+                unmerge(table)

@@ -23,6 +23,7 @@ from docutils.parsers.rst.states import Inliner
 from ..errors import DfTableError
 from ..messages import TableData
 from .compact_rows import COVERED, Cell, is_final, make_rows_node, smartquotable
+from .spans import MORE_ROWS_CLASS
 
 #: Cell text -> (inline nodes, system messages), or ``None`` when the text holds
 #: no markup and stays plain text.
@@ -125,17 +126,43 @@ def _split_spans(
 ) -> tuple[dict[tuple[int, int], tuple[int, int]], dict[tuple[int, int], int]]:
     """Header spans (morerows, morecols) by grid cell; body row spans by body cell.
 
-    A span that would cross the header/body split (``:header-rows:`` moved it)
-    is dropped: its cells are shown unmerged.
+    A span that crosses the header/body split (``:header-rows:`` moved it) is
+    split there: its header part and its body part are each merged, and the
+    body part starts with the label again (see :func:`_repeat_labels`). The
+    body merges rows only, so a column span in a label row moved into the
+    body is shown unmerged, its label in every column it spanned.
     """
     head: dict[tuple[int, int], tuple[int, int]] = {}
     body: dict[tuple[int, int], int] = {}
     for row, column, morerows, morecols in spans:
-        if row + morerows < n_header:
-            head[row, column] = (morerows, morecols)
-        elif row >= n_header and not morecols:
-            body[row - n_header, column] = morerows
+        bottom = row + morerows
+        if row < n_header:
+            head[row, column] = (min(bottom, n_header - 1) - row, morecols)
+        start = max(row, n_header)
+        if bottom > start:
+            for each in range(column, column + morecols + 1):
+                body[start - n_header, each] = bottom - start
     return head, body
+
+
+def _repeat_labels(grid: list[list[str]], spans: list[list[int]]) -> list[list[str]]:
+    """``grid`` with each merged cell's text also in the cells it covers.
+
+    Whatever is shown unmerged or split then shows the label, not an empty
+    cell; cells that stay covered are never shown. Only the rows a span covers
+    are copied (``grid``'s rows are the worker's, shared with the result).
+    """
+    grid = list(grid)
+    copied: set[int] = set()
+    for row, column, morerows, morecols in spans:
+        text = grid[row][column]
+        for r in range(row, row + morerows + 1):
+            if r not in copied:
+                grid[r] = list(grid[r])
+                copied.add(r)
+            for c in range(column, column + morecols + 1):
+                grid[r][c] = text
+    return grid
 
 
 def _covered(spans: dict[tuple[int, int], tuple[int, int]]) -> set[tuple[int, int]]:
@@ -156,6 +183,7 @@ def build_table(
     stub_columns: int | None = None,
     widths: Sequence[int] | str | None = None,
     align: Sequence[str] | None = None,
+    literal: bool = False,
 ) -> tuple[nodes.table, list[nodes.system_message]]:
     """Assemble the table node; ``header_rows`` defaults to the column-label rows.
 
@@ -164,7 +192,11 @@ def build_table(
     pages with ``:header-rows: 1`` get their labels as the one header row.
     ``stub_columns`` defaults to the index columns; ``align`` (one of
     ``left``/``right``/``center``/``""`` per column) to the worker's column
-    facts (numbers on the right).
+    facts (numbers on the right). ``literal`` (``:markup: none``) shows
+    every cell's text as it is: smart quotes never change it. Data cells of a
+    ``formatted`` column (a Styler's or a format option's text) are shown as
+    they are in any case; the other cells follow the ``smartquotes`` setting
+    like the rest of the page.
 
     Each ``colspec`` carries its column's facts for the writers: ``df_kind``
     and ``df_align``. Alignment and sort keys apply to data cells only: label
@@ -176,7 +208,7 @@ def build_table(
     Returns the table and the system messages of cells whose markup had
     problems. Raises :class:`TableShapeError` when the options do not fit.
     """
-    grid = [*data.header, *data.body]
+    grid = _repeat_labels([*data.header, *data.body], data.spans)
     n_columns = data.n_columns
     n_header = len(data.header) if header_rows is None else header_rows
     stub_columns = data.index_columns if stub_columns is None else stub_columns
@@ -204,6 +236,13 @@ def build_table(
     tgroup = nodes.tgroup(cols=n_columns)
     table += tgroup
     kinds = [facts.kind for facts in data.columns] or ["text"] * n_columns
+    formatted = [facts.formatted for facts in data.columns] or [False] * n_columns
+    n_labels = len(data.header)
+
+    def as_written(grid_row: int, column: int) -> bool:
+        """Whether smart quotes must leave this cell alone."""
+        return literal or (grid_row >= n_labels and formatted[column])
+
     for index, width in enumerate(column_widths(n_columns, widths)):
         colspec = nodes.colspec(colwidth=width, df_kind=kinds[index], df_align=alignment[index])
         if index < stub_columns:
@@ -217,9 +256,12 @@ def build_table(
     def make_entry(
         text: str,
         parsed: tuple[list[nodes.Node], list[nodes.system_message]] | None,
-        classes: list[str] | None = None,
+        exempt: bool,
     ) -> nodes.entry:
-        entry = nodes.entry(classes=classes or [])
+        entry = nodes.entry()
+        if exempt and smartquotable(text):
+            # Sphinx's SmartQuotes skips text under a node that says so.
+            entry["support_smartquotes"] = False
         if parsed is None:
             entry += nodes.paragraph(text, "", nodes.Text(text))
         else:
@@ -234,7 +276,7 @@ def build_table(
             for c, text in enumerate(texts):
                 if (r, c) in covered_head:
                     continue
-                entry = make_entry(text, parse(text)) if text else nodes.entry()
+                entry = make_entry(text, parse(text), as_written(r, c)) if text else nodes.entry()
                 morerows, morecols = head_spans.get((r, c), (0, 0))
                 if morerows:
                     entry["morerows"] = morerows
@@ -261,15 +303,16 @@ def build_table(
                 row_cells.append(text)
                 continue
             parsed = parse(text)
-            quotes = smartquotable(text)
+            exempt = as_written(n_header + r, c)
+            quotes = not exempt and smartquotable(text)
             if parsed is None and not quotes:
                 row_cells.append(text)
             elif parsed is not None and not quotes and is_final(parsed[0]):
                 row_cells.append(len(detached))
-                detached.append(make_entry(text, parsed))
+                detached.append(make_entry(text, parsed, exempt))
             else:
                 row_cells.append(None)
-                rich.append(make_entry(text, parsed))
+                rich.append(make_entry(text, parsed, exempt))
         cells.append(row_cells)
     # The body starts with the label rows :header-rows: moved there, if any;
     # if it moved data rows into the head instead, their keys are not needed.
@@ -288,7 +331,7 @@ def build_table(
         ],
     )
     if data.truncated:
-        more = nodes.entry(morecols=n_columns - 1, classes=["df-table-more"])
+        more = nodes.entry(morecols=n_columns - 1, classes=[MORE_ROWS_CLASS])
         text = f"\u2026 {data.truncated:,} more rows"
         more += nodes.paragraph(text, "", nodes.emphasis(text, text))
         tbody += nodes.row("", more)

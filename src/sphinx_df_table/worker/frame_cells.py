@@ -17,6 +17,7 @@ only ever sees the resulting strings and facts.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from dataclasses import dataclass, field
@@ -352,6 +353,14 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
             ]
     header = _header_rows(frame.columns)
     facts = [column_facts(dtype) for dtype in frame.dtypes]
+    # A formatter's text is shown as it is (no smart quotes): a Styler's
+    # everywhere, the format options' where they changed to_csv's text.
+    facts = [
+        dataclasses.replace(column, formatted=True)
+        if styler_texts is not None or (csv_texts[j] is not None and columns[j] != csv_texts[j])
+        else column
+        for j, column in enumerate(facts)
+    ]
     keys = [sort_keys(frame.iloc[:, j], facts[j].kind, csv_texts[j]) for j in range(frame.shape[1])]
     n_header = len(header)
     show_index = (

@@ -239,7 +239,7 @@ CASES = [
         "import os, pickle, struct, sys\n"
         "table = {'header': [['a']], 'body': [[1]], 'spans': [], 'index_columns': 0,"
         " 'columns': [['number', 'right']], 'sort_keys': [None], 'truncated': 0,"
-        " 'caption': '', 'csv': None}\n"
+        " 'caption': '', 'csv': None, 'ignored': []}\n"
         "result = {'table': table, 'chart': None, 'error': None, 'files_read': [],"
         " 'read_stamps': [], 'output': '', 'seconds': 0.0}\n"
         "data = pickle.dumps({'id': 0, 'result': result, 'restart': None})\n"

@@ -50,11 +50,12 @@ def test_table_round_trip(body: list[list[str]]) -> None:
         body=body,
         spans=[[0, 0, 0, 1]],
         index_columns=1,
-        columns=[ColumnFacts("number", "right"), ColumnFacts("text", "")],
+        columns=[ColumnFacts("number", "right", formatted=True), ColumnFacts("text", "")],
         sort_keys=[[str(float(i)) for i in range(len(body))], None],
         truncated=3,
         caption="A caption",
         csv="x,y\n1,a\n",
+        ignored=[["formats", "a Styler formats its own cells"]],
     )
     result = SnippetResult(table=table, files_read=("/src/a.csv",), output="hi", seconds=0.5)
     wire = protocol.loads_plain(pickle.dumps(result.to_plain()))
@@ -163,6 +164,12 @@ _GOOD_FILES = dict.fromkeys(protocol.CHART_FILE_TYPES, b"data")
         ),
         (_result_plain(table=_table_plain(columns=[["money", ""], ["text", ""]])), "not [kind"),
         (_result_plain(table=_table_plain(columns=[[1, ""], ["text", ""]])), "other than text"),
+        (
+            _result_plain(table=_table_plain(columns=[["number", "", "bold"], ["text", ""]])),
+            "not [kind",
+        ),
+        (_result_plain(table=_table_plain(ignored=[["formats"]])), "not [field, why]"),
+        (_result_plain(table=_table_plain(ignored="formats")), "is a str, not a list"),
         (_result_plain(table=_table_plain(sort_keys=[None])), "has 1 entries for 2 columns"),
         (_result_plain(table=_table_plain(sort_keys=["1.0", None])), "are 1 for 2 rows"),
         (_result_plain(table=_table_plain(sort_keys=[3, None])), "is a int, not text"),

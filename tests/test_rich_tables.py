@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -123,6 +124,45 @@ def test_styler_display_values_hidden_parts_and_caption() -> None:
     assert data.header == [["a", "c"]]
     assert data.body == [["1.5", "3"], ["2.2", "4"]]
     assert data.caption == "From a Styler" and data.index_columns == 0
+
+
+def test_styler_reports_the_options_it_leaves_unused() -> None:
+    """Case 6 of #13: a Styler formats its own cells; the text options do not apply."""
+    frame = pd.DataFrame({"a": [1.23456, None]})
+    styler = frame.style.hide(axis="index")
+    options = TableOptions(formats={"a": "{:.1f}"}, na_rep="", thousands=",", index=True)
+    data = frame_to_table(styler, options)
+    assert data.body == [["1.234560"], ["nan"]]
+    assert [option for option, _ in data.ignored] == ["formats", "na_rep", "thousands", "index"]
+    assert all("Styler" in why for _, why in data.ignored)
+    # Nothing is reported when nothing is left unused, nor for a DataFrame.
+    assert frame_to_table(frame.style).ignored == []
+    assert frame_to_table(frame, options).ignored == []
+
+
+@pytest.mark.matrix
+def test_styler_with_formats_warns_once_per_option(
+    build: Callable[..., SphinxTestApp],
+) -> None:
+    app = build(
+        {
+            "index.rst": """
+                T
+                =
+
+                .. df-table::
+                   :formats: a: {:.2f}
+
+                   df = pd.DataFrame({"a": [1.23456]}).style
+            """
+        }
+    )
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert "index.rst:4:" in warnings[0] and ":formats: does not apply" in warnings[0]
+    assert "[df_table.option]" in warnings[0]
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert "1.234560" in html  # the table is still shown, as the Styler formats it
 
 
 @pytest.mark.parametrize(

@@ -83,13 +83,18 @@ def html_rows(output: str, name: str) -> list[list[tuple[str, int]]]:
 
 
 def man_tables(output: str) -> list[list[list[str]]]:
-    """Every ``tbl`` table of a man page: rows of cell texts."""
+    """Every ``tbl`` table of a man page: rows of cell texts.
+
+    docutils 0.18 rules a line above the first row too: rows without cells
+    are no rows.
+    """
     tables = []
     for block in re.findall(r"^\.TS\n.*?\.\n(.*?)^\.TE$", output, re.S | re.M):
-        rows = re.split(r"^_\n", block, flags=re.M)
-        tables.append(
-            [[c.strip() for c in re.findall(r"T\{\n(.*?)T\}", row, re.S)] for row in rows]
-        )
+        rows = [
+            [cell.strip() for cell in re.findall(r"T\{\n(.*?)T\}", row, re.S)]
+            for row in re.split(r"^_\n", block, flags=re.M)
+        ]
+        tables.append([row for row in rows if row])
     return tables
 
 

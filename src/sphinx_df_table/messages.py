@@ -239,6 +239,9 @@ class TableData:
     caption: str = ""
     #: The raw values as CSV text, for a download link (only when one was asked for).
     csv: str | None = None
+    #: Render options that could not apply to the result: ``[field, why]`` each,
+    #: ``field`` a :class:`~sphinx_df_table.worker.frame_cells.TableOptions` field.
+    ignored: list[list[str]] = field(default_factory=list)
 
     @property
     def n_columns(self) -> int:
@@ -266,6 +269,7 @@ class TableData:
             "truncated": self.truncated,
             "caption": self.caption,
             "csv": self.csv,
+            "ignored": self.ignored,
         }
         width = len(self.body[0]) if self.body else 0
         if width and all(len(row) == width for row in self.body):
@@ -298,6 +302,7 @@ class TableData:
                 "truncated",
                 "caption",
                 "csv",
+                "ignored",
             ),
         )
         header = _rows(fields["header"], "the table header")
@@ -337,7 +342,16 @@ class TableData:
             truncated=_count(fields["truncated"], "truncated"),
             caption=_text(fields["caption"], "caption"),
             csv=_optional_text(fields["csv"], "csv"),
+            ignored=[_ignored(pair) for pair in _list(fields["ignored"], "ignored")],
         )
+
+
+def _ignored(value: Any) -> list[str]:
+    """One ignored option's ``[field, why]``."""
+    pair = _texts(value, "an ignored option")
+    if len(pair) != 2:
+        raise _fail("an ignored option", f"is {pair!r}, not [field, why]")
+    return pair
 
 
 def _column_facts(value: Any) -> ColumnFacts:

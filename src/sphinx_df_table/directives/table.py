@@ -27,6 +27,9 @@ from .snippet import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snipp
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
+#: A render option's TableOptions field -> the option's name.
+OPTION_OF_FIELD = {field_name: option for option, (field_name, _) in RENDER_OPTIONS.items()}
+
 #: Table options, with docutils' converters.
 TABLE_OPTIONS: dict[str, Converter] = {
     "header-rows": directives.nonnegative_int,
@@ -65,7 +68,9 @@ class DfTableDirective(SnippetDirective):
         """The table (with its title, download node and cell messages).
 
         Options that do not fit the table (``:header-rows:``, ``:widths:``...)
-        give a ``df_table.option`` warning instead, and no nodes.
+        give a ``df_table.option`` warning instead, and no nodes. Options the
+        result left unused (a Styler's ``:formats:``) give one such warning
+        each, and the table is shown.
         """
         data = result.table
         assert data is not None
@@ -77,6 +82,12 @@ class DfTableDirective(SnippetDirective):
                 f"the table has {data.truncated:,} more rows than df_table_max_rows "
                 f"({config.max_rows:,}) shows; set :max-rows: to choose",
                 DfTableWarning.TRUNCATED,
+                self.get_location(),
+            )
+        for field_name, why in data.ignored:
+            warn(
+                f":{OPTION_OF_FIELD.get(field_name, field_name)}: does not apply: {why}",
+                DfTableWarning.OPTION,
                 self.get_location(),
             )
         markup = options.get("markup", config.markup)

@@ -267,6 +267,28 @@ def is_styler(result: object) -> bool:
     return style is not None and isinstance(result, style.Styler)
 
 
+#: The options that change cell text, which a Styler's own formatting replaces.
+_TEXT_OPTIONS = ("formats", "float_format", "na_rep", "thousands")
+
+
+def styler_ignores(options: TableOptions, shows_index: bool, name: str) -> list[list[str]]:
+    """The options a Styler result leaves unused, each as ``[field, why]``.
+
+    A Styler's cells show its own display values, so no text option applies;
+    an index it hides stays hidden whatever ``index`` asks.
+    """
+    why = f"'{name}' is a Styler, whose cells show its own formatting (use Styler.format)"
+    unset = TableOptions()
+    ignored = [
+        [option, why]
+        for option in _TEXT_OPTIONS
+        if getattr(options, option) != getattr(unset, option)
+    ]
+    if options.index and not shows_index:
+        ignored.append(["index", f"'{name}' is a Styler that hides its index"])
+    return ignored
+
+
 def _styler_parts(styler: Any) -> tuple[pd.DataFrame, list[list[str]], str, bool]:
     """A Styler's visible data, display texts (column-major), caption, index shown."""
     data: pd.DataFrame = styler.data
@@ -310,16 +332,19 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
     corner), the body rows (index columns first, when shown), merged cells,
     each column's :class:`~sphinx_df_table.messages.ColumnFacts` and sort keys
     (:func:`sort_keys`), the rows ``options.max_rows`` left out and a Styler's
-    caption. Raises :class:`FormatError` when a format fails or names no column,
+    caption, and the options a Styler leaves unused (:func:`styler_ignores`).
+    Raises :class:`FormatError` when a format fails or names no column,
     :class:`ResultTypeError` when a Styler hides every cell; ``name`` is the
     result variable, for messages.
     """
     options = options or TableOptions()
     caption, styler_texts, index_wanted = "", None, options.index
+    ignored: list[list[str]] = []
     if is_styler(result):
         frame, styler_texts, caption, styler_index = _styler_parts(result)
         if frame.shape[0] == 0 or frame.shape[1] == 0:
             raise ResultTypeError(f"'{name}' shows no cells (all are hidden)")
+        ignored = styler_ignores(options, styler_index, name)
         if not styler_index:
             index_wanted = False
     else:
@@ -407,4 +432,5 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
         sort_keys=keys,
         truncated=truncated,
         caption=caption,
+        ignored=ignored,
     )

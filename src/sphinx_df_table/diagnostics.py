@@ -56,6 +56,9 @@ class DfTableWarning(Enum):
     CACHE = "cache"
     """The result cache cannot be written (a full disk, a read-only folder): the
     build goes on without storing results (one warning per build and process)."""
+    MARKUP = "markup"
+    """Cells longer than the limit for inline markup, shown literally; or the
+    count of cells whose markup problems a table does not report one by one."""
     CHART = "chart"
     """A ``df-chart`` cannot be drawn: matplotlib is not installed
     (``pip install sphinx-df-table[charts]``)."""

@@ -16,11 +16,12 @@ from docutils.parsers.rst.directives.tables import Table, align
 from ..config import MARKUP_CHOICES, DfTableConfig, get_config
 from ..diagnostics import DfTableWarning, warn
 from ..messages import SnippetResult
+from ..output.cell_markup import RstCellParser, markup_warnings
 from ..output.compact_rows import ExpandCompactRows
 from ..output.html_tables import setup_html
 from ..output.interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
 from ..output.latex import DfTableLatexColumns
-from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser, rst_cell_parser
+from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser
 from .options import RENDER_OPTIONS, align_option, table_spec
 from .snippet import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snippet_runner
 
@@ -70,7 +71,9 @@ class DfTableDirective(SnippetDirective):
         Options that do not fit the table (``:header-rows:``, ``:widths:``...)
         give a ``df_table.option`` warning instead, and no nodes. Options the
         result left unused (a Styler's ``:formats:``) give one such warning
-        each, and the table is shown.
+        each, and the table is shown. Cells too long for markup, and cell
+        markup problems beyond the few reported one by one, give
+        ``df_table.markup`` warnings (see :mod:`sphinx_df_table.output.cell_markup`).
         """
         data = result.table
         assert data is not None
@@ -91,15 +94,11 @@ class DfTableDirective(SnippetDirective):
                 self.get_location(),
             )
         markup = options.get("markup", config.markup)
-        parse = (
-            plain_cell_parser()
-            if markup == "none"
-            else rst_cell_parser(self.state.document, self.lineno)
-        )
+        rst = None if markup == "none" else RstCellParser(self.state.document, self.lineno)
         try:
             table, cell_messages = build_table(
                 data,
-                parse=parse,
+                parse=plain_cell_parser() if rst is None else rst,
                 header_rows=options.get("header-rows"),
                 stub_columns=options.get("stub-columns"),
                 widths=options.get("widths"),
@@ -109,6 +108,9 @@ class DfTableDirective(SnippetDirective):
         except TableShapeError as exc:
             warn(str(exc), DfTableWarning.OPTION, self.get_location())
             return []
+        if rst is not None:
+            for message in markup_warnings(data, rst.unreported):
+                warn(message, DfTableWarning.MARKUP, self.get_location())
         table["classes"] += ["df-table", *options.get("class", [])]
         if "align" in options:
             table["align"] = options["align"]

@@ -4,21 +4,17 @@ The structure is the one docutils' own table directives build
 (``ListTable.build_table_from_list``), so every writer (HTML, LaTeX, text, man,
 texinfo, ...) and every theme treats a df-table like any other table.
 
-Cell text is parsed with the reStructuredText *inline* parser only: roles,
-references and emphasis work, but a cell can never become a list, a section or
-any other block (``1.`` stays ``1.``). In MyST documents the same rST inline
-parser is used, so a CSV shared by ``.rst`` and ``.md`` pages renders alike.
+Cell text goes through a :data:`CellParser`: :func:`plain_cell_parser` for
+literal text, or :class:`~sphinx_df_table.output.cell_markup.RstCellParser` for
+inline reST markup.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from types import SimpleNamespace as Struct
 
 from docutils import nodes
-from docutils.parsers.rst import languages as rst_languages
-from docutils.parsers.rst.states import Inliner
 
 from ..errors import DfTableError
 from ..messages import TableData
@@ -28,12 +24,6 @@ from .spans import MORE_ROWS_CLASS
 #: Cell text -> (inline nodes, system messages), or ``None`` when the text holds
 #: no markup and stays plain text.
 CellParser = Callable[[str], tuple[list[nodes.Node], list[nodes.system_message]] | None]
-
-#: A cell without any of these characters cannot contain inline markup (roles,
-#: emphasis, literals, references, substitutions, footnotes, escapes, URIs,
-#: e-mail addresses), so it becomes a single Text node without the parser.
-_MAYBE_MARKUP = re.compile(r"[*`_|\[\\:@]")
-_PEP_RFC = re.compile(r"\b(?:PEP|RFC)\b", re.IGNORECASE)
 
 
 #: A character that no sort key has (they are float reprs, ``Infinity``, ``""``).
@@ -59,47 +49,6 @@ def plain_cell_parser() -> CellParser:
     """Cells as literal text: the parser returns ``None`` (no markup) for every cell."""
 
     def parse(text: str) -> None:
-        return None
-
-    return parse
-
-
-def rst_cell_parser(document: nodes.document, lineno: int) -> CellParser:
-    """Cells parsed with docutils' reST inline parser, in ``document``'s context.
-
-    The parser returns ``None`` for a cell without markup, else its inline
-    nodes and system messages (reported at ``lineno``, the directive's line).
-    We drive docutils' :class:`Inliner` ourselves instead of calling
-    ``state.inline_text``, because MyST's state parses inline *Markdown* there.
-    """
-    settings = document.settings
-    inliner = Inliner()
-    inliner.init_customizations(settings)
-    memo = Struct(
-        document=document,
-        reporter=document.reporter,
-        language=rst_languages.get_language(settings.language_code, document.reporter),
-        title_styles=[],
-        section_level=0,
-        section_bubble_up_kludge=False,
-        inliner=inliner,
-    )
-    check_pep_rfc = bool(
-        getattr(settings, "pep_references", False) or getattr(settings, "rfc_references", False)
-    )
-
-    # Benchmark tables repeat the same markup down a column (one link per
-    # model); parsing each text once and copying the nodes is much cheaper.
-    parsed: dict[str, list[nodes.Node]] = {}
-
-    def parse(text: str) -> tuple[list[nodes.Node], list[nodes.system_message]] | None:
-        if text in parsed:
-            return [node.deepcopy() for node in parsed[text]], []
-        if _MAYBE_MARKUP.search(text) or (check_pep_rfc and _PEP_RFC.search(text)):
-            found, messages = inliner.parse(text, lineno, memo, nodes.inline())
-            if not messages:  # a text with problems is parsed (and reported) each time
-                parsed[text] = [node.deepcopy() for node in found]
-            return list(found), list(messages)
         return None
 
     return parse

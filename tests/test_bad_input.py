@@ -45,7 +45,9 @@ class Case:
 # ``<srcdir>``, outside it, and ``hostile/escape.csv`` is a symlink to it.
 ALLOW_HINT = "df_table_allowed_paths"
 UNSAFE_HINT = "df_table_allow_unsafe = True"
-RESPONSE_FD = "int(sys.argv[2])"  # the worker's answer pipe, as a snippet can find it
+SPHINX_FD = "int(sys.argv[2])"  # the worker's pipe to Sphinx, as a snippet could find it
+#: The snippet process's own answer pipe: the one descriptor above 2 it has.
+ANSWER_FD = "[f for f in range(3, 4096) if os.path.exists(f'/proc/self/fd/{f}')][0]"
 
 CASES = [
     # --- runs too long: stopped, located at the line that was running -------------
@@ -213,9 +215,17 @@ CASES = [
     ),
     # --- tampering with the worker's pipe ----------------------------------------
     Case(
+        # The worker's channel to Sphinx is closed in the snippet's process.
+        "sphinx-channel",
+        f"import os, sys\nos.write({SPHINX_FD}, b'garbage')\ndf = pd.DataFrame({{'a': [1]}})",
+        "exception",
+        2,
+        ("Bad file descriptor",),
+    ),
+    Case(
         "half-message",
         "import os, struct, sys, time\n"
-        f"os.write({RESPONSE_FD}, struct.pack('!Q', 1000) + b'half')\n"
+        f"os.write({ANSWER_FD}, struct.pack('!Q', 1000) + b'half')\n"
         "time.sleep(60)",
         "timeout",
         3,
@@ -223,14 +233,15 @@ CASES = [
         (":timeout: 1",),
     ),
     Case(
+        # A forged answer first, then the real one: bytes after an answer.
         "forged-answer",
         "import os, pickle, struct, sys\n"
-        "data = pickle.dumps({'id': -1, 'result': None})\n"
-        f"os.write({RESPONSE_FD}, struct.pack('!Q', len(data)) + data)\n"
+        "data = pickle.dumps({'table': None, 'chart': None, 'error': None})\n"
+        f"os.write({ANSWER_FD}, struct.pack('!Q', len(data)) + data)\n"
         "df = pd.DataFrame({'a': [1]})",
         "crash",
         None,
-        ("garbled answer",),
+        ("bytes after its answer",),
     ),
     Case(
         # A whole, well-framed answer whose table holds a number where a cell's
@@ -242,16 +253,16 @@ CASES = [
         " 'caption': '', 'csv': None, 'ignored': []}\n"
         "result = {'table': table, 'chart': None, 'error': None, 'files_read': [],"
         " 'read_stamps': [], 'output': '', 'seconds': 0.0}\n"
-        "data = pickle.dumps({'id': 0, 'result': result, 'restart': None})\n"
-        f"os.write({RESPONSE_FD}, struct.pack('!Q', len(data)) + data)\n"
-        "df = pd.DataFrame({'a': [1]})",
+        "data = pickle.dumps(result)\n"
+        f"os.write({ANSWER_FD}, struct.pack('!Q', len(data)) + data)\n"
+        "os._exit(0)",
         "crash",
         None,
-        ("garbled answer", "holds something other than text"),
+        ("malformed answer", "holds something other than text"),
     ),
     Case(
         "close-pipe",
-        f"import os, sys\nos.close({RESPONSE_FD})\ndf = pd.DataFrame({{'a': [1]}})",
+        f"import os, sys\nos.close({ANSWER_FD})\ndf = pd.DataFrame({{'a': [1]}})",
         "crash",
         None,
         ("exited with status",),

@@ -1,9 +1,9 @@
 """Differential test of the result cache: incremental builds never show stale tables.
 
 A hypothesis state machine edits a small project (a CSV keeping its size, a
-helper module, a snippet, the preamble, an option, a ``:depends:`` file that
-the snippet reads through ``ctypes``, where the file guard cannot see it;
-touching files, deleting and restoring a file). After each step, an
+helper module that two pages import, a snippet, the preamble, an option, a
+``:depends:`` file that the snippet's SQLite reads in C, where the file guard
+cannot see it; touching files, deleting and restoring a file). After each step, an
 incremental build with the cache must give byte-identical table HTML to a
 clean build with the cache off.
 
@@ -13,9 +13,11 @@ normal suite; ``DF_TABLE_DIFFERENTIAL_EXAMPLES=50`` runs a longer search.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -36,17 +38,15 @@ from sphinx.testing.util import SphinxTestApp
 
 pytestmark = [pytest.mark.matrix, pytest.mark.slow]
 
-PAGES = ("data", "helper", "depends")
+PAGES = ("data", "helper", "helper2", "depends")
 DIGITS = st.integers(min_value=0, max_value=9)
-#: Reads ``notes.txt`` through libc, past the audit hook: only ``:depends:`` covers it.
-CTYPES_READ = """\
-import ctypes
-libc = ctypes.CDLL(None)
-fd = libc.open(b"notes.txt", 0)
-buffer = ctypes.create_string_buffer(16)
-size = libc.read(fd, buffer, 16)
-libc.close(fd)
-df = pd.DataFrame({"notes": [buffer.raw[:size].decode()]})"""
+#: Reads ``notes.db`` in SQLite's C code (``ATTACH`` raises no audit event), past
+#: the file guard: only ``:depends:`` covers it.
+UNSEEN_READ = """\
+import sqlite3
+con = sqlite3.connect(":memory:")
+con.execute("ATTACH DATABASE 'file:notes.db?mode=ro' AS n")
+df = pd.read_sql("SELECT note FROM n.notes", con)"""
 
 
 def _sphinx_path(path: Path) -> Any:
@@ -93,7 +93,7 @@ class CacheDifferential(RuleBasedStateMachine):
             "index.rst",
             "Index\n=====\n\n.. toctree::\n\n" + "".join(f"   {page}\n" for page in PAGES),
         )
-        for name in ("conf.py", "data.csv", "helpers.py", "notes.txt", *PAGES):
+        for name in ("conf.py", "data.csv", "helpers.py", "notes.db", *PAGES):
             self._render(name)
 
     def teardown(self) -> None:
@@ -127,25 +127,33 @@ class CacheDifferential(RuleBasedStateMachine):
         elif name == "helpers.py":
             self._write(
                 name,
-                "import pandas as pd\n\n\ndef frame():\n"
-                f"    return pd.DataFrame({{'h': [{state['helper']}]}})\n",
+                "import pandas as pd\n\n\ndef frame(k):\n"
+                f"    return pd.DataFrame({{'h': [{state['helper']} * k]}})\n",
             )
-        elif name == "notes.txt":
-            self._write(name, f"note {state['notes']}\n")
+        elif name == "notes.db":
+            path = self.src / name
+            path.unlink(missing_ok=True)
+            with contextlib.closing(sqlite3.connect(path)) as con, con:
+                con.execute("CREATE TABLE notes (note TEXT)")
+                con.execute("INSERT INTO notes VALUES (?)", (f"note {state['notes']}",))
+            self._advance(path)
         elif name == "data":
             option = "" if self.max_rows is None else f"   :max-rows: {self.max_rows}\n"
             code = f"df = pd.read_csv('data.csv') * {state['scale']} + OFFSET"
             self._write("data.rst", f"Data\n====\n\n.. df-table::\n{option}\n   {code}\n")
-        elif name == "helper":
+        elif name in ("helper", "helper2"):
+            # Two pages import the same module: each must see its edits.
+            k = 1 if name == "helper" else 2
             self._write(
-                "helper.rst",
-                "Helper\n======\n\n.. df-table::\n\n   import helpers\n   df = helpers.frame()\n",
+                f"{name}.rst",
+                f"{name}\n=======\n\n.. df-table::\n\n"
+                f"   import helpers\n   df = helpers.frame({k})\n",
             )
         else:
-            body = "".join(f"   {line}\n" for line in CTYPES_READ.splitlines())
+            body = "".join(f"   {line}\n" for line in UNSEEN_READ.splitlines())
             self._write(
                 "depends.rst",
-                f"Depends\n=======\n\n.. df-table::\n   :depends: notes.txt\n\n{body}",
+                f"Depends\n=======\n\n.. df-table::\n   :depends: notes.db\n\n{body}",
             )
 
     # ---------------------------------------------------------------- edits
@@ -164,7 +172,7 @@ class CacheDifferential(RuleBasedStateMachine):
     @rule(value=DIGITS)
     def edit_depends_file_keeping_its_size(self, value: int) -> None:
         self.state["notes"] = value
-        self._render("notes.txt")
+        self._render("notes.db")
 
     @rule(scale=st.integers(min_value=1, max_value=3))
     def edit_snippet(self, scale: int) -> None:
@@ -181,7 +189,7 @@ class CacheDifferential(RuleBasedStateMachine):
         self.max_rows = max_rows
         self._render("data")
 
-    @rule(name=st.sampled_from(["data.csv", "helpers.py", "notes.txt", "data.rst"]))
+    @rule(name=st.sampled_from(["data.csv", "helpers.py", "notes.db", "data.rst"]))
     def touch(self, name: str) -> None:
         if (self.src / name).exists():
             self._advance(self.src / name)
@@ -207,7 +215,8 @@ class CacheDifferential(RuleBasedStateMachine):
         clean = _build(self.src, clean_dir, freshenv=True, confoverrides={"df_table_cache": False})
         shutil.rmtree(clean_dir, ignore_errors=True)
         assert incremental == clean
-        assert len(clean["helper"]) == len(clean["depends"]) == 1
+        assert len(clean["helper"]) == len(clean["helper2"]) == len(clean["depends"]) == 1
+        assert f"<p>note {self.state['notes']}</p>" in clean["depends"][0]
         assert len(clean["data"]) == (0 if self.csv_deleted else 1)
 
 

@@ -272,11 +272,47 @@ def test_sqlite_connect_refuses_creating_and_reading_outside(tree: Path) -> None
         guard("sqlite3.connect", (f"file:{tree}/outside/db.sqlite?mode=ro",))
 
 
-def test_adding_an_audit_hook_taints_the_worker(tree: Path) -> None:
+@pytest.mark.parametrize(
+    ("event", "args"),
+    [
+        ("ctypes.dlopen", (None,)),
+        ("ctypes.dlopen", ("libc.so.6",)),
+        ("ctypes.dlopen", ("/usr/lib/libSystem.B.dylib",)),
+        ("ctypes.dlsym", (1, "open")),
+        ("ctypes.dlsym", (1, "execve")),
+        ("ctypes.dlsym", (1, "syscall")),
+        ("resource.setrlimit", (9, (-1, -1))),
+        ("resource.prlimit", (1, 9, None)),
+    ],
+)
+def test_ways_around_the_audit_events_are_refused(
+    tree: Path, event: str, args: tuple[object, ...]
+) -> None:
     guard = Guard(make_policy(tree), active=True)
-    assert guard.tainted is None
-    guard("sys.addaudithook", ())
-    assert guard.tainted
+    with pytest.raises(SandboxViolation, match="df_table_allow_unsafe"):
+        guard(event, args)
+
+
+@pytest.mark.parametrize(
+    ("event", "args"),
+    [("ctypes.dlopen", ("libarrow.so.1500",)), ("ctypes.dlsym", (1, "arrow_compute"))],
+)
+def test_libraries_own_ctypes_use_passes(tree: Path, event: str, args: tuple[object, ...]) -> None:
+    Guard(make_policy(tree), active=True)(event, args)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc is Linux's")
+def test_own_proc_folder_is_readable_not_another_process_s(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = make_policy(tree)
+    monkeypatch.chdir(tree / "src")
+    assert policy.may_read("/proc/self/status")
+    assert policy.may_read("/proc/self/cwd/data/table.csv")
+    assert not policy.may_read(f"/proc/{os.getppid()}/environ")
+    # Symlinks are resolved before "..": the kernel's reading, not the text's.
+    assert not policy.may_read("/proc/self/cwd/../outside/secret.csv")
+    assert not policy.may_read("/proc/self/root/etc/passwd")
 
 
 def test_policy_build_normalizes_roots(tree: Path) -> None:

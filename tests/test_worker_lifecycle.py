@@ -306,9 +306,10 @@ def test_respects_a_per_directive_timeout(build: Callable[..., SphinxTestApp]) -
 
 
 def test_a_worker_that_cannot_start_is_not_retried(tmp_path: Path, tag: str) -> None:
-    # Far too little address space to import pandas.
-    instance = SnippetRunner(RunnerSettings(srcdir=str(tmp_path), memory_limit=50 * 2**20))
-    with pytest.raises(WorkerStartError, match="did not start"):
+    # A sandbox the worker does not know: it refuses to start rather than run
+    # snippets with less protection than asked for.
+    instance = SnippetRunner(RunnerSettings(srcdir=str(tmp_path), sandbox="bogus"))
+    with pytest.raises(WorkerStartError, match=r"did not start.*unknown df_table_sandbox"):
         instance.run("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))
     started = time.monotonic()
     with pytest.raises(WorkerStartError):
@@ -476,3 +477,109 @@ def test_timeout_names_the_main_threads_line(runner: SnippetRunner, tmp_path: Pa
     result = runner.run(code, cwd=str(tmp_path), timeout=1.0)
     assert result.error is not None and result.error.kind == "timeout"
     assert result.error.line == 4
+
+
+# --- no orphans, no litter (fork server) ------------------------------------------
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_stopping_sphinx_mid_snippet_leaves_no_process_or_folder(
+    tmp_path: Path, tag: str, how: signal.Signals
+) -> None:
+    src = write_raw(
+        tmp_path / "src",
+        {"index.rst": page("Index", table("import time\ntime.sleep(600)", ":timeout: 600"))},
+    )
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    env["TMPDIR"] = str(temp)
+    sphinx = subprocess.Popen(
+        [sys.executable, "-m", "sphinx", "-q", str(src), str(tmp_path / "out")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(worker_pids(tag)) < 2:  # the worker, and the snippet's own process
+            assert time.monotonic() < deadline, "the snippet never started"
+            assert sphinx.poll() is None, "sphinx-build ended early"
+            time.sleep(0.05)
+        assert [p.name for p in temp.iterdir() if p.name.startswith("df-table-")]
+        sphinx.send_signal(how)
+        sphinx.wait(timeout=30)
+    finally:
+        sphinx.kill()
+        sphinx.wait()
+    assert wait_until_gone(tag, seconds=5) == []
+    assert [p.name for p in temp.iterdir() if p.name.startswith("df-table-")] == []
+
+
+@pytest.mark.parametrize(
+    "escape",
+    [
+        "subprocess.Popen(['sleep', '600'], start_new_session=True)",
+        # A double fork: the grandchild is orphaned at once, in its own session.
+        "subprocess.Popen(['sh', '-c', 'setsid sleep 600 & exit 0']).wait()",
+    ],
+)
+def test_processes_a_snippet_started_end_with_it_also_when_unsafe(
+    tmp_path: Path, tag: str, escape: str
+) -> None:
+    runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path), allow_unsafe=True))
+    try:
+        result = runner.run(
+            f"import subprocess\n{escape}\ndf = pd.DataFrame({{'a': [1]}})", cwd=str(tmp_path)
+        )
+        assert result.error is None, result.error
+        # The worker lives on (for the next snippet); what the snippet started does not.
+        assert [cmd for _, cmd in tagged_processes(tag) if "sleep" in cmd] == []
+        assert len(worker_pids(tag)) == 1
+    finally:
+        runner.close()
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_a_raised_limit_does_not_reach_the_next_snippet(
+    tmp_path: Path, tag: str, unsafe: bool
+) -> None:
+    """Issue #11, case 5: a snippet that raises its memory limit (refused, or in
+    unsafe mode allowed in its own process) leaves the next one limited."""
+    runner = SnippetRunner(
+        RunnerSettings(srcdir=str(tmp_path), memory_limit=2**30, allow_unsafe=unsafe)
+    )
+    try:
+        first = runner.run(
+            "import resource\ntry:\n"
+            "    resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)\n"
+            "except (OSError, ValueError, PermissionError):\n    pass\n"
+            "df = pd.DataFrame({'a': [1]})",
+            cwd=str(tmp_path),
+        )
+        assert first.error is None, first.error
+        second = runner.run(
+            "block = bytearray(3 * 2**30)\ndf = pd.DataFrame({'a': [len(block)]})",
+            cwd=str(tmp_path),
+        )
+    finally:
+        runner.close()
+    assert second.error is not None and second.error.kind == "memory", second
+
+
+def test_a_crash_or_timeout_keeps_the_warm_worker(tmp_path: Path, tag: str) -> None:
+    """One snippet, one process: a segfault or a timeout costs that table only."""
+    runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path)))
+    try:
+        runner.run("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))
+        workers = worker_pids(tag)
+        crash = runner.run("import ctypes\nctypes.string_at(0)", cwd=str(tmp_path))
+        slow = runner.run("while True: pass", cwd=str(tmp_path), timeout=0.5)
+        after = runner.run("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))
+        assert worker_pids(tag) == workers
+    finally:
+        runner.close()
+    assert crash.error is not None and crash.error.kind == "crash"
+    assert "SIGSEGV" in crash.error.message and crash.error.line == 2
+    assert slow.error is not None and slow.error.kind == "timeout" and slow.error.line == 1
+    assert after.error is None

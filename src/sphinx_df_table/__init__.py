@@ -32,7 +32,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     return {
         "version": __version__,
         # Per-document table records are kept in the environment (build_summary.py).
-        "env_version": 1,
+        "env_version": 2,
         # Each reader process starts its own worker (see execute/runner.py); what
         # the writers get (compact rows, chart files, CSV text) is plain data
         # in the doctree, written by whichever process writes the page.

@@ -5,7 +5,7 @@ the numbers survive ``-j`` (reader processes' records come back through
 ``env-merge-info``) and a document that is purged loses its records. At the end
 of the build one info line sums the documents read in that build::
 
-    df-table: 12 tables, 3 executed, 9 from cache, 0.41 s in snippets
+    df-table: 12 tables, 3 executed, 9 from cache, 0.41 s in snippets (sandbox: landlock ABI 7)
 
 and ``-v`` adds the slowest snippets with their locations.
 
@@ -41,6 +41,9 @@ class TableRecord(NamedTuple):
     cache_key: str = ""
     #: Names of the files it stages under the doctree directory (a chart's).
     files: tuple[str, ...] = ()
+    #: What confined its snippet ("landlock ABI 7", "guard only", "unsafe");
+    #: "" when it came from the cache.
+    sandbox: str = ""
 
 
 def _records(env: BuildEnvironment) -> dict[str, list[TableRecord]]:
@@ -65,6 +68,8 @@ def summary_line(records: Iterable[TableRecord]) -> tuple[str, list[TableRecord]
         f"df-table: {len(executed) + cached} tables, {len(executed)} executed, "
         f"{cached} from cache, {seconds:.2f} s in snippets"
     )
+    if modes := sorted({r.sandbox for r in executed if r.sandbox}):
+        line += f" (sandbox: {', '.join(modes)})"
     return line, sorted(executed, key=lambda r: r.seconds, reverse=True)
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4}
 MARKUP_CHOICES = ("rst", "none")
+SANDBOX_CHOICES = ("auto", "landlock", "guard")
 
 
 def parse_size(value: int | str | None) -> int | None:
@@ -47,6 +48,11 @@ def parse_size(value: int | str | None) -> int | None:
 def _check_markup(value: Any) -> None:
     if value not in MARKUP_CHOICES:
         raise ValueError(f"must be one of {', '.join(MARKUP_CHOICES)}")
+
+
+def _check_sandbox(value: Any) -> None:
+    if value not in SANDBOX_CHOICES:
+        raise ValueError(f"must be one of {', '.join(SANDBOX_CHOICES)}")
 
 
 def _check_timeout(value: Any) -> None:
@@ -96,6 +102,19 @@ class DfTableConfig:
     allow_unsafe: bool = _field(
         False, (bool,), "Allow snippets to write files, start processes and use the network."
     )
+    sandbox: str = _field(
+        "auto",
+        (str,),
+        "'auto': Landlock where the kernel enforces it, else the guard alone; "
+        "'landlock': fail the build without Landlock; 'guard': the guard alone.",
+        _check_sandbox,
+    )
+    max_result_size: int | str | None = _field(
+        "64MiB",
+        (int, str, type(None)),
+        "Size a snippet's result may have on its way to Sphinx; 0/None: no limit.",
+        parse_size,
+    )
     raise_on_error: bool = _field(False, (bool,), "Stop the build at the first failing snippet.")
     max_rows: int = _field(
         10_000,
@@ -126,6 +145,11 @@ class DfTableConfig:
     def memory_limit_bytes(self) -> int | None:
         """The worker's address-space limit in bytes; ``None`` for no limit."""
         return parse_size(self.memory_limit)
+
+    @property
+    def max_result_size_bytes(self) -> int | None:
+        """The largest answer (bytes) a snippet may send; ``None`` for no limit."""
+        return parse_size(self.max_result_size)
 
     @property
     def cache_size_bytes(self) -> int | None:
@@ -162,9 +186,29 @@ def check_config(app: Sphinx, config: Config) -> None:
             value = f.default
             setattr(config, name, value)
         values[f.name] = value
+    if values["sandbox"] == "landlock" and not values["allow_unsafe"]:
+        require_landlock()
     if values["allowed_paths"]:
         base = Path(app.confdir)
         config.df_table_allowed_paths = [str((base / p).resolve()) for p in values["allowed_paths"]]
+
+
+def require_landlock() -> None:
+    """Stop the build when ``df_table_sandbox = "landlock"`` cannot be had here.
+
+    Raises :class:`sphinx.errors.ConfigError` naming what is missing, at the
+    start of the build instead of at the first table.
+    """
+    from sphinx.errors import ConfigError
+
+    from .worker.landlock import abi_version
+
+    if not abi_version():
+        raise ConfigError(
+            "df_table_sandbox = 'landlock', but this kernel does not enforce Landlock "
+            "(Linux 5.13 or later with Landlock enabled); use 'auto' to fall back to the "
+            "guard alone"
+        )
 
 
 def get_config(config: Config) -> DfTableConfig:

@@ -81,35 +81,60 @@ def _read_exact(fd: int, size: int, deadline: float | None = None) -> bytes:
     return b"".join(chunks)
 
 
+def encode_message(payload: Any) -> bytes:
+    """``payload`` framed as one message: an 8-byte length, then the pickle.
+
+    Raises whatever pickling raises (``MemoryError`` for a result too large).
+    """
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+def message_size(header: bytes) -> int:
+    """The length of the pickle that the 8-byte ``header`` announces."""
+    (size,) = _HEADER.unpack(header)
+    return int(size)
+
+
+#: The length of a message's header, in bytes.
+HEADER_SIZE = _HEADER.size
+
+
 def write_message(fd: int, payload: Any) -> None:
-    """Send ``payload`` on file descriptor ``fd``: an 8-byte length, then the pickle.
+    """Send ``payload`` on file descriptor ``fd`` (see :func:`encode_message`).
 
     Blocks until all is written; raises ``OSError`` when the pipe is closed and
     whatever pickling raises (``MemoryError`` for a result too large).
     """
-    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_HEADER.pack(len(data)) + data)
+    view = memoryview(encode_message(payload))
     while view:
         written = os.write(fd, view)
         view = view[written:]
 
 
-def read_message(fd: int, *, plain: bool, deadline: float | None = None) -> Any:
+def read_message(
+    fd: int, *, plain: bool, deadline: float | None = None, max_bytes: int = MAX_MESSAGE_BYTES
+) -> Any:
     """Receive one message from file descriptor ``fd``.
 
     ``plain=True`` (for anything coming from the worker) refuses any class,
     raising :class:`ProtocolError`; ``plain=False`` unpickles anything (only
     for what the worker reads from its parent). Raises :class:`ProtocolError`
-    when the pipe closes first or the length is absurd.
+    when the pipe closes first or the length is over ``max_bytes``.
 
     With a ``deadline`` (a :func:`time.monotonic` value), the *whole* message
     must arrive by then, or :class:`ProtocolTimeout` is raised: a snippet that
     writes half a message to the pipe and then sleeps cannot hang the reader.
     """
     (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
-    if size > MAX_MESSAGE_BYTES:
+    if size > max_bytes:
         raise ProtocolError(f"message of {size} bytes is too large")
     data = _read_exact(fd, size, deadline)
+    return decode_payload(data, plain=plain)
+
+
+def decode_payload(data: bytes, *, plain: bool) -> Any:
+    """The payload of one message's pickle ``data`` (see :func:`read_message`)."""
     if not plain:
         return pickle.loads(data)
     try:

@@ -144,6 +144,8 @@ def get_runner(env: BuildEnvironment) -> SnippetRunner:
                 allowed_paths=tuple(config.allowed_paths),
                 allow_unsafe=config.allow_unsafe,
                 memory_limit=config.memory_limit_bytes,
+                sandbox=config.sandbox,
+                max_result_size=config.max_result_size_bytes,
             )
         )
     return slot.runner
@@ -286,7 +288,12 @@ class SnippetDirective(SphinxDirective):
             warn(str(exc), DfTableWarning.WORKER, self.get_location())
             return []
         record = TableRecord(
-            self.get_location(), result.seconds, cached, key, self.staged_files(result)
+            self.get_location(),
+            result.seconds,
+            cached,
+            key,
+            self.staged_files(result),
+            "" if cached else (get_runner(self.env).sandbox or ""),
         )
         record_table(self.env, record)
         self._note_dependencies(result, directory, options.get("depends", []))
@@ -338,6 +345,7 @@ class SnippetDirective(SphinxDirective):
                 allowed_paths=config.allowed_paths,
                 allow_unsafe=config.allow_unsafe,
                 depends=[str(path) for path in depends],
+                sandbox=config.sandbox,
             )
             if (hit := cache.get(key)) is not None:
                 return hit, True, key

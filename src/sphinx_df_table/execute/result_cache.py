@@ -94,6 +94,7 @@ def cache_key(
     allowed_paths: Sequence[str] = (),
     allow_unsafe: bool = False,
     depends: Sequence[str] = (),
+    sandbox: str = "auto",
 ) -> str:
     """The key of a snippet's result: a hash of all that decides it but file contents.
 
@@ -101,7 +102,8 @@ def cache_key(
     variable name, ``cwd`` the directory the snippet runs in, ``render`` the
     render spec (JSON-serialisable), ``allowed_paths`` the directories of
     ``df_table_allowed_paths`` (resolved here, so that two spellings of one
-    folder give one key), ``allow_unsafe`` the setting of that name and
+    folder give one key), ``allow_unsafe`` and ``sandbox`` the settings of
+    those names (a result allowed in one mode is not reused in a stricter one) and
     ``depends`` the absolute paths of the ``:depends:`` files (their order
     does not matter). Returns 64 hex digits.
     """
@@ -114,6 +116,7 @@ def cache_key(
             render or {},
             sorted({os.path.realpath(path) for path in allowed_paths}),
             allow_unsafe,
+            sandbox,
             sorted(set(depends)),
             *_library_versions(),
         ],

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
+import select
 import shutil
 import signal
 import subprocess
@@ -33,15 +33,16 @@ from typing import Any
 from .. import messages
 from ..errors import DfTableError, ErrorKind
 from ..messages import SnippetError, SnippetResult
-from ..worker.failures import SNIPPET_FILENAME
+from ..worker.failures import how_it_ended
 from ..worker.guard import Policy
 
 #: How long a new worker may take to import pandas and say it is ready.
 STARTUP_TIMEOUT = 120.0
-_FAULT_LINE = re.compile(rf'File "{re.escape(SNIPPET_FILENAME)}", line (\d+)')
-_THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ ", re.MULTILINE)
-#: How long a timed-out worker gets to write its stack dump before it is killed.
-ABORT_GRACE = 0.5
+#: How long past a snippet's own timeout the worker may take to answer (it
+#: enforces the timeout itself; this only catches a worker that hangs).
+ANSWER_GRACE = 30.0
+#: How long a worker gets to clean up after its request pipe closed.
+SHUTDOWN_GRACE = 5.0
 
 
 class WorkerStartError(DfTableError, RuntimeError):
@@ -55,9 +56,11 @@ class RunnerSettings:
 
     ``srcdir`` is the Sphinx source directory (readable, and the worker's first
     working directory); ``allowed_paths`` more readable directories
-    (``df_table_allowed_paths``); ``allow_unsafe`` turns the file guard off;
-    ``memory_limit`` caps the worker's address space, in bytes (``None``: no
-    cap); ``sys_path`` is the worker's ``sys.path``.
+    (``df_table_allowed_paths``); ``allow_unsafe`` turns the sandbox off;
+    ``sandbox`` is ``df_table_sandbox`` (``"auto"``, ``"landlock"`` or
+    ``"guard"``); ``memory_limit`` caps each snippet's address space, in bytes
+    (``None``: no cap); ``max_result_size`` caps an answer, in bytes;
+    ``sys_path`` is the worker's ``sys.path``.
     """
 
     srcdir: str
@@ -65,6 +68,8 @@ class RunnerSettings:
     allow_unsafe: bool = False
     memory_limit: int | None = None
     sys_path: tuple[str, ...] = field(default_factory=lambda: tuple(sys.path))
+    sandbox: str = "auto"
+    max_result_size: int | None = None
 
 
 class _WorkerHandle:
@@ -74,8 +79,7 @@ class _WorkerHandle:
         self.owner_pid = os.getpid()
         self.tmpdir = tempfile.mkdtemp(prefix="df-table-")
         self.requests = 0
-        self.main_thread: int | None = None
-        self.capture_path = str(Path(self.tmpdir, "output"))
+        self.max_result_size = settings.max_result_size
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
         package_parent = str(Path(__file__).resolve().parents[2])
@@ -85,17 +89,24 @@ class _WorkerHandle:
         )
         env.setdefault("PYTHONHASHSEED", "0")  # deterministic set/dict order in snippets
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        # matplotlib's config and font cache go in the worker's own directory
-        # (the one place snippets may write), not the user's home.
-        self.scratch_dir = str(Path(self.tmpdir, "matplotlib"))
-        Path(self.scratch_dir).mkdir()
-        env["MPLCONFIGDIR"] = self.scratch_dir
+        # matplotlib's config and font cache go in the worker's own directory,
+        # not the user's home (snippets may read it, not write it).
+        mpl_dir = Path(self.tmpdir, "matplotlib")
+        mpl_dir.mkdir()
+        env["MPLCONFIGDIR"] = str(mpl_dir)
         # One BLAS thread: predictable address space under the memory limit.
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, "1")
         with Path(self.tmpdir, "worker.log").open("wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "sphinx_df_table.worker", str(req_r), str(resp_w)],
+                [
+                    sys.executable,
+                    "-m",
+                    "sphinx_df_table.worker",
+                    str(req_r),
+                    str(resp_w),
+                    self.tmpdir,
+                ],
                 pass_fds=(req_r, resp_w),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -118,11 +129,11 @@ class _WorkerHandle:
         init = {
             "sys_path": list(settings.sys_path),
             "read_roots": policy.read_roots,
-            "scratch_dirs": [self.scratch_dir],
             "import_roots": policy.import_roots,
             "allow_unsafe": policy.allow_unsafe,
+            "sandbox": settings.sandbox,
             "memory_limit": settings.memory_limit,
-            "capture_path": self.capture_path,
+            "max_result_size": settings.max_result_size,
             "parent_pid": self.owner_pid,
         }
         try:
@@ -136,8 +147,9 @@ class _WorkerHandle:
             self.close()
             detail = ready.get("error") if isinstance(ready, dict) else None
             raise WorkerStartError(f"the df-table worker did not start: {detail or ready!r}")
-        main_thread = ready.get("main_thread")
-        self.main_thread = main_thread if isinstance(main_thread, int) else None
+        sandbox = ready.get("sandbox")
+        #: What protects the build: "landlock ABI 7", "guard only" or "unsafe".
+        self.sandbox = sandbox if isinstance(sandbox, str) else "unknown"
 
     def _state(self) -> tuple[Any, ...]:
         return (self.proc, self.req_w, self.resp_r, self.tmpdir, self.owner_pid)
@@ -151,9 +163,14 @@ class _WorkerHandle:
         for fd in (req_w, resp_r):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        # Kill the whole process group before reaping the worker: until it is
-        # reaped its pid (the group's id) cannot be reused, and the group still
-        # holds anything a snippet started, even after the worker itself died.
+        # The closed pipe tells the worker to kill what its snippets left and
+        # remove its folder; SIGTERM does the same if it is busy.
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+        _exit_status(proc, timeout=SHUTDOWN_GRACE)
+        # Then kill the whole process group before reaping the worker: until it
+        # is reaped its pid (the group's id) cannot be reused, and the group
+        # still holds anything that escaped the worker's own clean-up.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
@@ -167,8 +184,13 @@ class _WorkerHandle:
 
     def _receive(self, deadline: float) -> Any:
         """One whole message by ``deadline``; ``None`` on timeout, raise on EOF/garbage."""
+        limit = messages.MAX_MESSAGE_BYTES
+        if self.max_result_size is not None:
+            limit = self.max_result_size + _ANSWER_OVERHEAD
         try:
-            return messages.read_message(self.resp_r, plain=True, deadline=deadline)
+            return messages.read_message(
+                self.resp_r, plain=True, deadline=deadline, max_bytes=limit
+            )
         except messages.ProtocolTimeout:
             return None
 
@@ -180,83 +202,64 @@ class _WorkerHandle:
             return "no log"
         return text.strip()[-2000:] or "no log"
 
-    def captured_output(self) -> str:
-        try:
-            return Path(self.capture_path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-
     def exchange(self, request: dict[str, Any], timeout: float) -> SnippetResult:
-        """Send ``request`` and wait up to ``timeout`` seconds for its answer.
+        """Send ``request`` and wait for its answer.
 
-        A timeout, a dead worker or a malformed answer becomes a result with a
-        ``timeout`` or ``crash`` error (the worker is then replaced); raises
-        nothing for what the snippet does.
+        The worker enforces ``timeout`` (seconds) itself; a worker that has not
+        answered :data:`ANSWER_GRACE` seconds later, a dead worker, a malformed
+        answer, an answer to another request or bytes after the answer make a
+        ``crash`` (or ``timeout``) result, and the worker is replaced: nothing
+        it sent is used. Raises nothing for what the snippet does.
         """
         started = time.monotonic()
         self.requests += 1
         request_id = self.requests
         try:
-            messages.write_message(self.req_w, {**request, "id": request_id})
-            answer = self._receive(started + timeout)
-        except (messages.ProtocolError, OSError):
-            return self._crashed(time.monotonic() - started)
+            messages.write_message(self.req_w, {**request, "id": request_id, "timeout": timeout})
+            answer = self._receive(started + timeout + ANSWER_GRACE)
+        except (messages.ProtocolError, OSError) as exc:
+            return self._crashed(time.monotonic() - started, str(exc))
         if answer is None:
-            return self._timed_out(timeout)
+            self.close()
+            return SnippetResult(
+                error=SnippetError(
+                    kind=ErrorKind.TIMEOUT,
+                    message=f"the df-table worker did not answer within {timeout:g} s "
+                    f"(+{ANSWER_GRACE:g} s); it was replaced",
+                ),
+                seconds=timeout,
+            )
         try:
             decoded = messages.WorkerAnswer.from_plain(answer)
             if decoded.request_id != request_id:
                 raise messages.ProtocolError(
                     f"answer to request {decoded.request_id}, not {request_id}"
                 )
+            if select.select([self.resp_r], [], [], 0)[0]:
+                raise messages.ProtocolError("bytes after the answer")
         except messages.ProtocolError as exc:
-            # Only a snippet writing to the worker's pipe can cause this.
             return self._crashed(time.monotonic() - started, f"sent a garbled answer ({exc})")
         if decoded.restart:
-            # The snippet left something behind that cannot be undone (a thread,
-            # an audit hook): the next snippet gets a fresh worker.
             self.close()
         return decoded.result
 
-    def _timed_out(self, timeout: float) -> SnippetResult:
-        # SIGABRT makes faulthandler write where every thread is (at C level, so
-        # also in the middle of a long C call) and end the worker; a snippet that
-        # blocked the signal is killed below all the same.
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.proc.pid, signal.SIGABRT)
-        _exit_status(self.proc, timeout=ABORT_GRACE)
-        output = _clean_dump(self.captured_output())  # before close() removes the file
+    def _crashed(self, seconds: float, detail: str) -> SnippetResult:
+        code = _exit_status(self.proc, timeout=1)
+        log = self.startup_log()
         self.close()
-        return SnippetResult(
-            error=SnippetError(
-                kind=ErrorKind.TIMEOUT,
-                message=f"the snippet did not finish within {timeout:g} s "
-                "(df_table_timeout in conf.py, or the :timeout: option)",
-                line=_last_fault_line(output, self.main_thread),
-            ),
-            output=output,
-            seconds=timeout,
-        )
-
-    def _crashed(self, seconds: float, how: str = "") -> SnippetResult:
-        code = None if how else _exit_status(self.proc, timeout=5)
-        output = _clean_dump(self.captured_output())
-        self.close()
-        if not how:
-            how = _how_it_ended(code)
-        fault = next(
-            (ln for ln in output.splitlines() if ln.startswith(("Fatal Python", "os._exit("))),
-            "",
-        )
+        how = how_it_ended(code) if code is not None else detail
         return SnippetResult(
             error=SnippetError(
                 kind=ErrorKind.CRASH,
-                message=f"the snippet's worker process {how}" + (f": {fault}" if fault else ""),
-                line=_last_fault_line(output, self.main_thread),
+                message=f"the df-table worker {how}; it was replaced"
+                + (f" (its log: {log[-300:]})" if code is not None and log != "no log" else ""),
             ),
-            output=output,
             seconds=seconds,
         )
+
+
+#: Room for the answer's framing and fields beside the result's own size.
+_ANSWER_OVERHEAD = 1 << 20
 
 
 def _exit_status(proc: subprocess.Popen[bytes], timeout: float = 0.0) -> int | None:
@@ -284,48 +287,6 @@ def _exit_status(proc: subprocess.Popen[bytes], timeout: float = 0.0) -> int | N
     return proc.returncode
 
 
-def _how_it_ended(code: int | None) -> str:
-    if code is not None and code < 0:
-        how = f"was killed by {signal.Signals(-code).name}"
-        if -code == signal.SIGKILL:
-            how += " (out of memory?)"
-        return how
-    return f"exited with status {code}"
-
-
-_OWN_FRAME = re.compile(
-    r'^\s*File "(?:'
-    + re.escape(str(Path(__file__).resolve().parents[1]))
-    + r'[^"]*|<frozen runpy>)"'
-)
-
-
-def _clean_dump(output: str) -> str:
-    """A faulthandler dump without df-table's own frames and the module list."""
-    return "".join(
-        line
-        for line in output.splitlines(keepends=True)
-        if not _OWN_FRAME.match(line) and not line.startswith("Extension modules:")
-    )
-
-
-def _last_fault_line(output: str, main_thread: int | None = None) -> int | None:
-    """The innermost snippet line in a faulthandler dump (it lists innermost first).
-
-    A dump lists every thread; the snippet runs in the worker's main thread,
-    so that thread's part is searched first.
-    """
-    if main_thread is not None:
-        header = re.compile(rf"^(?:Current thread|Thread) {main_thread:#018x} ", re.MULTILINE)
-        if start := header.search(output):
-            block = output[start.end() :]
-            block = block[: end.start()] if (end := _THREAD_HEADER.search(block)) else block
-            if match := _FAULT_LINE.search(block):
-                return int(match.group(1))
-    match = _FAULT_LINE.search(output)
-    return int(match.group(1)) if match else None
-
-
 class SnippetRunner:
     """Runs snippets for one Sphinx application, one worker per process."""
 
@@ -335,6 +296,12 @@ class SnippetRunner:
         #: A failed start, per process: retrying for every table would only
         #: repeat the same slow failure.
         self._start_error: tuple[int, WorkerStartError] | None = None
+
+    @property
+    def sandbox(self) -> str | None:
+        """The sandbox mode of this process's worker, once it has started."""
+        handle = self._handle
+        return handle.sandbox if handle is not None and handle.owner_pid == os.getpid() else None
 
     def _worker(self) -> _WorkerHandle:
         pid = os.getpid()

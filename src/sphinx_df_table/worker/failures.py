@@ -8,10 +8,13 @@ line to blame and trims df-table's own frames from the traceback.
 from __future__ import annotations
 
 import os
+import re
+import signal
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from ..errors import ErrorKind
 from ..messages import SnippetError
@@ -74,13 +77,41 @@ def format_size(size: int) -> str:
     raise AssertionError  # pragma: no cover - the loop always returns
 
 
-def error_from(exc: BaseException, memory_limit: int | None) -> SnippetError:
+def kernel_refusal(exc: BaseException, guard: Any) -> str | None:
+    """The access message for a ``PermissionError`` the kernel's sandbox raised, else None.
+
+    Where Landlock confines the child, a file the guard did not see opened
+    (through ``ctypes``, a C library, a path trick) fails with a plain
+    ``PermissionError``. When its path is one the policy of ``guard`` refuses,
+    that is the sandbox at work, and the author gets the same kind of message
+    as from the guard.
+    """
+    if guard is None or not isinstance(exc, PermissionError) or not exc.filename:
+        return None
+    if isinstance(exc, SandboxViolation):
+        return None
+    name = os.fsdecode(exc.filename)
+    policy = guard.policy
+    if policy.allow_unsafe or (policy.may_read(name) and policy.may_write(name)):
+        return None
+    if policy.may_read(name):
+        what = f"writing {name!r}"
+        setting = "set df_table_allow_unsafe = True in conf.py to allow it"
+    else:
+        what = f"opening {name!r}"
+        setting = "add its directory to df_table_allowed_paths in conf.py to allow it"
+    return f"{what} was refused by the kernel's sandbox (Landlock); {setting}"
+
+
+def error_from(exc: BaseException, memory_limit: int | None, guard: Any = None) -> SnippetError:
     """What a snippet raised (``exc``), classified and located in the snippet.
 
     A ``SyntaxError`` in the snippet or preamble is :attr:`ErrorKind.SYNTAX`,
-    a :class:`SandboxViolation` :attr:`ErrorKind.ACCESS`, a ``MemoryError``
-    :attr:`ErrorKind.MEMORY` (naming ``memory_limit``, in bytes, when one is
-    set) and anything else :attr:`ErrorKind.EXCEPTION`.
+    a :class:`SandboxViolation` (or a ``PermissionError`` that the kernel's
+    sandbox raised for a path the policy of ``guard`` refuses)
+    :attr:`ErrorKind.ACCESS`, a ``MemoryError`` :attr:`ErrorKind.MEMORY`
+    (naming ``memory_limit``, in bytes, when one is set) and anything else
+    :attr:`ErrorKind.EXCEPTION`.
     """
     if isinstance(exc, SyntaxError) and exc.filename in _USER_FILES:
         # The location says where; format_exception_only would repeat the line.
@@ -92,7 +123,10 @@ def error_from(exc: BaseException, memory_limit: int | None) -> SnippetError:
         )
     line, in_preamble = _snippet_line(exc.__traceback__)
     message = _describe(exc)
-    if isinstance(exc, SandboxViolation):
+    refusal = kernel_refusal(exc, guard)
+    if refusal:
+        kind, message = ErrorKind.ACCESS, refusal
+    elif isinstance(exc, SandboxViolation):
         kind = ErrorKind.ACCESS
     elif isinstance(exc, MemoryError):
         kind = ErrorKind.MEMORY
@@ -125,3 +159,47 @@ def exit_report(status: int) -> str:
         if f.filename in _USER_FILES
     ]
     return f"os._exit({status}) called\n{''.join(frames)}"
+
+
+_FAULT_LINE = re.compile(rf'File "{re.escape(SNIPPET_FILENAME)}", line (\d+)')
+_THREAD_HEADER = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ ", re.MULTILINE)
+_OWN_FRAME = re.compile(
+    r'^\s*File "(?:' + re.escape(_PACKAGE_DIR.rstrip(os.sep)) + r'[^"]*|<frozen runpy>)"'
+)
+
+
+def how_it_ended(code: int | None) -> str:
+    """``"was killed by SIGSEGV"`` or ``"exited with status 3"`` for a
+    ``Popen.returncode``-style status (negative: the signal)."""
+    if code is not None and code < 0:
+        how = f"was killed by {signal.Signals(-code).name}"
+        if -code == signal.SIGKILL:
+            how += " (out of memory?)"
+        return how
+    return f"exited with status {code}"
+
+
+def clean_dump(output: str) -> str:
+    """A faulthandler dump without df-table's own frames and the module list."""
+    return "".join(
+        line
+        for line in output.splitlines(keepends=True)
+        if not _OWN_FRAME.match(line) and not line.startswith("Extension modules:")
+    )
+
+
+def last_fault_line(output: str, main_thread: int | None = None) -> int | None:
+    """The innermost snippet line in a faulthandler dump (it lists innermost first).
+
+    A dump lists every thread; the snippet runs in the process's main thread
+    (``main_thread``, its ident), so that thread's part is searched first.
+    """
+    if main_thread is not None:
+        header = re.compile(rf"^(?:Current thread|Thread) {main_thread:#018x} ", re.MULTILINE)
+        if start := header.search(output):
+            block = output[start.end() :]
+            block = block[: end.start()] if (end := _THREAD_HEADER.search(block)) else block
+            if match := _FAULT_LINE.search(block):
+                return int(match.group(1))
+    match = _FAULT_LINE.search(output)
+    return int(match.group(1)) if match else None

@@ -1,26 +1,29 @@
 """Guard rails for snippets: which files they may read, and what else they may do.
 
-This is enforced with a PEP 578 audit hook, installed only in the snippet worker
-(an audit hook can never be removed, so it must not live in the Sphinx process).
-The worker switches it on before its first snippet and never off, so that code
-a snippet leaves behind (finalizers, threads, methods the table formatting
-calls) meets it too. It is a guard rail against mistakes and hostile-looking
-pull-request content, **not** a security boundary: code that reads files
-through C libraries (Arrow, ctypes) is not seen by it, and a determined snippet
-can find the guard object and switch it off. See the security page of the
-documentation.
+This is enforced with a PEP 578 audit hook, installed in each snippet's child
+process (an audit hook can never be removed, so it must not live in the Sphinx
+process) and switched on before the snippet's first line, for the rest of the
+child's life. It is the second layer: where the kernel offers Landlock
+(:mod:`~sphinx_df_table.worker.landlock`), the kernel refuses what matters,
+and the guard's part is the friendly message (which path, which setting
+allows it) and the record of the files read, for the result cache. Without
+Landlock it is the only layer: a guard rail against mistakes and
+hostile-looking pull-request content, **not** a security boundary (code that
+reads files through C libraries is not seen by it, and a determined snippet
+can reach the guard object). See the security page of the documentation.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import site
 import sys
 import sysconfig
 import threading
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -36,13 +39,18 @@ SYSTEM_READ_FILES = (
     "/etc/nsswitch.conf",
     "/etc/ld.so.cache",
     "/dev/null",
+    "/dev/zero",
     "/dev/urandom",
     "/dev/random",
+    "/proc/meminfo",
+    "/proc/cpuinfo",
+    "/proc/stat",
 )
 #: System directories that are never sensitive and that libraries read from.
+#: (A process's own ``/proc/<pid>`` folder is readable too: see :meth:`Policy.may_read`.)
 SYSTEM_READ_DIRS = (
-    "/proc",
-    "/sys",
+    "/sys/devices/system/cpu",
+    "/sys/fs/cgroup",
     "/usr/share/zoneinfo",
     "/usr/lib",
     "/usr/local/lib",
@@ -110,6 +118,26 @@ WRITE_EVENTS = frozenset(
         "os.kill",
         "os.killpg",
         "signal.pthread_kill",
+        "resource.setrlimit",
+        "resource.prlimit",
+    }
+)
+#: C functions that would bypass the guard if a snippet called them through
+#: ``ctypes`` (the ``ctypes.dlsym`` event names the symbol): files, processes,
+#: signals, sockets, limits, raw system calls.
+CTYPES_REFUSED = frozenset(
+    {
+        *("open", "open64", "openat", "openat64", "openat2", "creat", "creat64"),
+        *("fopen", "fopen64", "freopen", "opendir", "name_to_handle_at", "open_by_handle_at"),
+        *("unlink", "unlinkat", "rename", "renameat", "renameat2", "mkdir", "mkdirat"),
+        *("rmdir", "link", "linkat", "symlink", "symlinkat", "truncate", "chmod", "chown"),
+        *("mknod", "mknodat", "mkfifo", "mkfifoat", "remove", "chdir", "chroot"),
+        *("execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve"),
+        *("system", "popen", "fork", "vfork", "clone", "clone3", "posix_spawn", "posix_spawnp"),
+        *("kill", "killpg", "tgkill", "tkill", "sigqueue", "pidfd_send_signal", "pidfd_open"),
+        *("ptrace", "process_vm_writev", "process_vm_readv", "prctl", "setrlimit", "prlimit"),
+        *("prlimit64", "setrlimit64", "socket", "connect", "bind", "sendto", "sendmsg"),
+        *("syscall", "dlopen", "capset", "setuid", "setgid", "unshare", "setns", "mount"),
     }
 )
 
@@ -136,7 +164,9 @@ def _python_roots() -> list[str]:
 
 
 def _normalize(path: str) -> str:
-    return os.path.realpath(os.path.abspath(path))
+    """``path`` resolved as the kernel would: symlinks (``/proc/self/cwd``
+    included) before ``..``, relative to the working directory."""
+    return os.path.realpath(path)
 
 
 def module_source(path: str) -> str:
@@ -164,8 +194,8 @@ class Policy:
     #: module files there are readable, so a repository root on ``sys.path``
     #: does not open up everything in it.
     import_roots: list[str] = field(default_factory=list)
-    #: The worker's own scratch directories (matplotlib's config and font
-    #: cache): snippets may write there, as libraries they import do.
+    #: The snippet's own scratch folder (its ``TMPDIR``): the one place it
+    #: may write, as libraries it imports do.
     scratch_dirs: list[str] = field(default_factory=list)
 
     @classmethod
@@ -193,12 +223,28 @@ class Policy:
         real = _normalize(path)
         if real in SYSTEM_READ_FILES or os.path.isdir(real):
             return True
+        own = f"/proc/{os.getpid()}"  # its own process's files, not another's
+        if real == own or real.startswith(own + os.sep):
+            return True
         if any(real == root or real.startswith(root + os.sep) for root in self.read_roots):
             return True
         suffix = Path(real).suffix
         return suffix in {".py", ".pyc", ".so", ".pyd", ".pth", ".typed"} and any(
             real.startswith(root + os.sep) for root in self.import_roots
         )
+
+
+_C_LIBRARY = re.compile(r"^lib(?:c|dl|pthread|System)(?:[.-]|$)")
+
+
+def is_c_library(name: object) -> bool:
+    """Whether ``ctypes.CDLL(name)`` loads the C library (``None``: the program
+    itself, whose symbols include it), the way around every audit event."""
+    if name is None:
+        return True
+    if not isinstance(name, (str, bytes, os.PathLike)):
+        return False
+    return bool(_C_LIBRARY.match(os.path.basename(os.fsdecode(name))))
 
 
 def is_write_open(mode: object, flags: object) -> bool:
@@ -212,12 +258,10 @@ def is_write_open(mode: object, flags: object) -> bool:
 class Guard:
     """The audit hook's state.
 
-    The worker switches it on once, before the first snippet, and never off:
-    code a snippet leaves behind (a ``__del__``, a thread, a weakref callback,
-    an object whose methods the worker calls to format the table) must meet the
-    same policy after the snippet's last line as during it. Only the worker's
-    own few file operations are let through, with :meth:`internal`, and only
-    in the thread that does them.
+    The child switches it on before the snippet and never off: code a snippet
+    leaves behind (a ``__del__``, a thread, a weakref callback, an object
+    whose methods are called to format the table) meets the same policy after
+    the snippet's last line as during it.
     """
 
     policy: Policy
@@ -227,29 +271,15 @@ class Guard:
     #: Each file's stamp when it was first opened (keyed by resolved path):
     #: compared after the run with the file then, to catch a change meanwhile.
     read_stamps: dict[str, FileStamp] = field(default_factory=dict)
-    #: Set when the snippet did something the worker cannot undo afterwards.
-    tainted: str | None = None
     _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
-    @contextlib.contextmanager
-    def internal(self) -> Iterator[None]:
-        """Let the worker itself (this thread only) do what snippets may not."""
-        previous = getattr(self._local, "internal", False)
-        self._local.internal = True
-        try:
-            yield
-        finally:
-            self._local.internal = previous
-
     def __call__(self, event: str, args: tuple[object, ...]) -> None:
-        if not self.active or getattr(self._local, "internal", False):
+        if not self.active or getattr(self._local, "refusing", False):
             return
         if event == "open":
             self._check_open(*args[:3])
         elif event == "sqlite3.connect":
             self._check_sqlite(args[0] if args else None)
-        elif event == "sys.addaudithook":
-            self.tainted = "the snippet added an audit hook"
         elif not self.policy.allow_unsafe:
             self._check_other(event, args)
 
@@ -259,7 +289,7 @@ class Guard:
         name = os.fsdecode(path)
         if is_write_open(mode, flags):
             if not self.policy.allow_unsafe and not self.policy.may_write(name):
-                self._refuse(
+                self.refuse(
                     f"writing files is not allowed in a df-table snippet ({name!r}); "
                     "set df_table_allow_unsafe = True in conf.py to allow it"
                 )
@@ -270,7 +300,7 @@ class Guard:
         if not self.policy.allow_unsafe and not self.policy.may_read(name):
             real = _normalize(name)
             shown = repr(real) if real == os.path.abspath(name) else f"{name!r} (-> {real!r})"
-            self._refuse(
+            self.refuse(
                 f"reading {shown} is not allowed: it is outside the Sphinx source directory; "
                 "add its directory to df_table_allowed_paths in conf.py to allow it"
             )
@@ -296,7 +326,7 @@ class Guard:
         if name in ("", ":memory:"):
             return
         if creates and not os.path.exists(name) and not self.policy.allow_unsafe:
-            self._refuse(
+            self.refuse(
                 f"creating the database {name!r} is not allowed in a df-table snippet; "
                 "set df_table_allow_unsafe = True in conf.py to allow it"
             )
@@ -307,21 +337,37 @@ class Guard:
             paths = [a for a in args[:2] if isinstance(a, (str, bytes, os.PathLike))]
             if all(self.policy.may_write(os.fsdecode(path)) for path in paths):
                 return  # inside the worker's scratch directory
+        if event == "ctypes.dlopen" and args and is_c_library(args[0]):
+            self.refuse(
+                "loading the C library through ctypes is not allowed in a df-table snippet; "
+                "set df_table_allow_unsafe = True in conf.py to allow it"
+            )
+        if event == "ctypes.dlsym" and len(args) > 1 and args[1] in CTYPES_REFUSED:
+            self.refuse(
+                f"calling the C function {args[1]!r} through ctypes is not allowed in a "
+                "df-table snippet; set df_table_allow_unsafe = True in conf.py to allow it"
+            )
         if event in PROCESS_EVENTS:
             what = "starting processes"
         elif event in NETWORK_EVENTS:
             what = "network access"
+        elif event.startswith("resource."):
+            what = "changing resource limits"
         elif event in WRITE_EVENTS:
             what = "changing files or signalling processes"
         else:
             return
-        self._refuse(
+        self.refuse(
             f"{what} ({event}) is not allowed in a df-table snippet; "
             "set df_table_allow_unsafe = True in conf.py to allow it"
         )
 
-    def _refuse(self, message: str) -> NoReturn:
+    def refuse(self, message: str) -> NoReturn:
+        """Raise :class:`SandboxViolation` with ``message`` (the reason and the setting)."""
         # Step aside (in this thread) while raising, so that nothing the
         # exception does on its way can be refused in turn.
-        with self.internal():
+        self._local.refusing = True
+        try:
             raise SandboxViolation(message)
+        finally:
+            self._local.refusing = False

@@ -1,205 +1,414 @@
-"""The snippet worker: a separate Python process that runs df-table snippets.
+"""The snippet worker: a fork server that runs each snippet in its own process.
 
 Started by :mod:`sphinx_df_table.execute.runner` as
-``python -m sphinx_df_table.worker REQ_FD RESP_FD``.
-It sets its process limits (:mod:`~sphinx_df_table.worker.limits`), imports
-pandas once, then answers one request at a time: each snippet runs under the
-file guard (:mod:`~sphinx_df_table.worker.guard`) with its output captured
-(:mod:`~sphinx_df_table.worker.output_capture`); the interpreter state is put
-back afterwards (:mod:`~sphinx_df_table.worker.isolation`); a failure becomes a
-located error (:mod:`~sphinx_df_table.worker.failures`). What cannot be put
-back (a thread the snippet left running, another audit hook) makes the worker
-ask to be replaced after answering.
+``python -m sphinx_df_table.worker REQ_FD RESP_FD TMPDIR``. It imports pandas
+and numpy once (matplotlib the first time a chart needs it), chooses the
+sandbox mode (Landlock where the kernel enforces it, else the guard alone),
+then for each request forks a child that runs exactly one snippet and exits
+(:mod:`~sphinx_df_table.worker.child`). The worker itself never runs snippet
+code: it waits for the child's answer on a pipe of that child's own, enforces
+the timeout (``SIGABRT``, so faulthandler shows the snippet line, then
+``SIGKILL``), kills whatever the snippet started (it is a child subreaper,
+:mod:`~sphinx_df_table.worker.reaper`), checks the answer and passes it on.
 
-User code only ever runs here, so that ``os._exit``, a segfault, an endless loop
-or exhausted memory cost a worker, not the Sphinx build.
+So ``os._exit``, a segfault, an endless loop, exhausted memory or a patched
+pandas cost one table; the warm worker and the other pages are untouched. The
+worker removes its folder ``TMPDIR`` when the request pipe closes, when it gets
+``SIGTERM`` and when Sphinx dies (Linux sends it ``SIGTERM`` then).
 """
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import faulthandler
 import os
+import select
+import shutil
+import signal
 import sys
 import threading
 import time
 import traceback
-from types import CodeType
+from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
 from .. import messages
-from ..errors import ErrorKind
-from .failures import PREAMBLE_FILENAME, SNIPPET_FILENAME, error_from, exit_report
-from .guard import Guard, Policy
-from .isolation import InterpreterState
-from .limits import apply_process_limits
-from .output_capture import OutputCapture
+from ..errors import DfTableError, ErrorKind
+from . import landlock
+from .failures import clean_dump, format_size, how_it_ended, last_fault_line
+from .guard import Policy
+from .reaper import become_subreaper, die_with_parent, kill_descendants, kill_group
+
+#: How long a timed-out snippet gets to write its stack dump before it is killed.
+ABORT_GRACE = 0.5
+#: How much of the capture file a crash report reads.
+_DUMP_BYTES = 256 * 1024
+_SANDBOX_SETTINGS = ("auto", "landlock", "guard")
+
+
+class SandboxUnavailableError(DfTableError, RuntimeError):
+    """``df_table_sandbox = "landlock"`` but the kernel cannot enforce Landlock here."""
 
 
 class Worker:
-    """The per-process state: the guard, the saved interpreter state, the capture.
+    """The fork server's state: pandas, the policy, the sandbox mode, the Landlock rules.
 
     ``init`` is the parent's first message: ``sys_path``, ``read_roots``,
-    ``import_roots``, ``scratch_dirs`` (lists of paths), ``allow_unsafe``,
-    ``memory_limit`` (bytes or ``None``) and ``capture_path``.
+    ``import_roots`` (lists of paths), ``allow_unsafe``, ``sandbox`` (one of
+    ``"auto"``, ``"landlock"``, ``"guard"``), ``memory_limit`` and
+    ``max_result_size`` (bytes or ``None``), ``parent_pid``. ``tmpdir`` is
+    the worker's own folder. Raises :class:`SandboxUnavailableError` when the
+    sandbox asked for cannot be had.
     """
 
-    def __init__(self, init: dict[str, Any]) -> None:
+    def __init__(self, init: dict[str, Any], tmpdir: str) -> None:
         import numpy as np
         import pandas as pd
 
-        # What a snippet sees by default; registering a few submodules now also
-        # keeps their import out of the first snippet's time and file reads.
+        # Every child gets these already imported (and their files already read).
+        from .child import run_child  # noqa: F401
+        from .confinement import confine_child  # noqa: F401
         from .frame_cells import frame_to_table  # noqa: F401
+        from .rendering import render_result  # noqa: F401
 
         self.pd = pd
         self.np = np
         self.pid = os.getpid()
+        self.tmpdir = tmpdir
         self.memory_limit: int | None = init["memory_limit"]
+        self.max_result_size: int | None = init.get("max_result_size")
         sys.path[:] = init["sys_path"]
-        self.state = InterpreterState(pd, np)
-        self.base_threads = threading.active_count()
-        self.real_exit = os._exit
-        self.guard = Guard(
-            Policy(
-                read_roots=init["read_roots"],
-                allow_unsafe=init["allow_unsafe"],
-                import_roots=init["import_roots"],
-                scratch_dirs=init.get("scratch_dirs", []),
-            )
+        self.policy = Policy(
+            read_roots=init["read_roots"],
+            allow_unsafe=init["allow_unsafe"],
+            import_roots=init["import_roots"],
         )
-        sys.addaudithook(self.guard)
-        self.guard.active = True  # for good: see Guard
-        self.capture_path: str = init["capture_path"]
-        self.capture = OutputCapture(self.capture_path, self.guard)
+        self.main_thread = threading.get_ident()
+        self.requests = 0
+        self.child: int | None = None
+        self.capture_path = os.path.join(tmpdir, "output")
+        self.mode, self.landlock_abi, self.rules = self._choose_sandbox(init.get("sandbox", "auto"))
 
-    def _compile(self, source: str, filename: str) -> CodeType:
-        return compile(source, filename, "exec", dont_inherit=True)
+    def _choose_sandbox(self, setting: str) -> tuple[str, int, landlock.Rules]:
+        """The mode's name, the Landlock ABI to confine children with (0: none), the rules."""
+        if self.policy.allow_unsafe:
+            return "unsafe", 0, landlock.Rules()
+        if setting not in _SANDBOX_SETTINGS:
+            raise SandboxUnavailableError(f"unknown df_table_sandbox {setting!r}")
+        if setting == "guard":
+            return "guard only", 0, landlock.Rules()
+        abi = landlock.abi_version()
+        reason = "the kernel offers no Landlock (Linux 5.13 or later, with Landlock enabled)"
+        if abi:
+            from .confinement import landlock_rules
 
-    def _located_exit(self, status: int) -> NoReturn:
-        """``os._exit`` for snippets: say which snippet line called it, then exit."""
-        with contextlib.suppress(Exception):
-            os.write(2, exit_report(status).encode())
-        self.real_exit(status)
+            package_dir = str(Path(__file__).resolve().parents[1])
+            mpl_dir = os.path.join(self.tmpdir, "matplotlib")
+            rules = landlock_rules(self.policy, package_dir, (mpl_dir,))
+            failure = _probe(rules, abi)
+            if failure is None:
+                return landlock.describe(abi), abi, rules
+            rules.close()
+            reason = f"Landlock ABI {abi} is there, but confining a process failed: {failure}"
+        if setting == "landlock":
+            raise SandboxUnavailableError(f"df_table_sandbox = 'landlock', but {reason}")
+        return "guard only", 0, landlock.Rules()
 
     def run(self, request: dict[str, Any]) -> messages.SnippetResult:
-        """Execute one snippet and reduce its result to a table or a chart.
+        """Run one snippet in a child process and return its result, or why it failed.
 
         ``request`` holds ``code``, ``preamble`` (source text), ``result_var``,
-        ``cwd`` and ``render`` (see
-        :func:`~sphinx_df_table.worker.rendering.render_result`). Never raises
-        for what the snippet does: its failure is the result's ``error``.
+        ``cwd``, ``render`` (see
+        :func:`~sphinx_df_table.worker.rendering.render_result`) and
+        ``timeout`` (seconds). Never raises for what the snippet does.
         """
-        from .frame_cells import ResultTypeError
-        from .rendering import render_result
+        if "chart" in request["render"]:
+            from .chart_drawing import prepare_matplotlib
 
-        started = time.perf_counter()
-        output: list[str] = []
-        result_var = request["result_var"]
-        namespace: dict[str, Any] = {
-            "__name__": "__df_table__",
-            "__builtins__": builtins,
-            "pd": self.pd,
-            "np": self.np,
-        }
-        error: messages.SnippetError | None = None
-        rendered: messages.TableData | messages.ChartData | None = None
-        self.guard.files_read = []
-        self.guard.read_stamps = {}
+            # A df-chart: matplotlib's first import writes its font cache, in
+            # the worker's own folder, once for all children.
+            prepare_matplotlib(self.tmpdir)
+        self.requests += 1
+        scratch = os.path.join(self.tmpdir, f"snippet-{self.requests}")
+        os.mkdir(scratch, 0o700)
+        capture = os.open(self.capture_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        answer_r, answer_w = os.pipe()
+        started = time.monotonic()
         try:
-            with self.state.isolated(request["cwd"]), self.capture.captured(output):
-                if "chart" in request["render"]:
-                    from .chart_drawing import prepare_matplotlib
+            pid = os.fork()
+            if pid == 0:  # the child: confine, run, answer, exit
+                from .child import run_child
 
-                    # A df-chart: matplotlib's first import writes its font
-                    # cache, in this worker's own directory.
-                    with self.guard.internal():
-                        prepare_matplotlib(os.path.dirname(self.capture_path))
-                preamble = self._compile(request["preamble"], PREAMBLE_FILENAME)
-                code = self._compile(request["code"], SNIPPET_FILENAME)
-                os._exit = self._located_exit
+                os.close(answer_r)
+                run_child(self, request, answer_w, capture, scratch)
+            self.child = pid
+            os.close(answer_w)
+            with contextlib.suppress(OSError):  # the child does it too: no race
+                os.setpgid(pid, pid)
+            return self._collect(pid, answer_r, capture, float(request["timeout"]), started)
+        finally:
+            self.child = None
+            for fd in (answer_r, capture):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _collect(
+        self, pid: int, answer_r: int, capture: int, timeout: float, started: float
+    ) -> messages.SnippetResult:
+        """Wait for the child's answer or end, up to ``timeout``; then clean up after it."""
+        received = _Receiver(answer_r, self.max_result_size)
+        deadline = started + timeout
+        status = _wait(pid, received, deadline)
+        timed_out = status is None and not received.too_large
+        if timed_out:
+            # faulthandler in the child writes where every thread is (at C
+            # level too) to the capture file, then the child ends.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGABRT)
+            status = _wait(pid, None, time.monotonic() + ABORT_GRACE)
+        kill_group(pid)  # before the child is reaped: its pid names the group
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        status = _exit_status(pid, block=True) if status is None else status
+        kill_descendants()  # reaps the child too, and all it left behind
+        received.drain()
+        seconds = time.monotonic() - started
+        if received.too_large:
+            return _failure(ErrorKind.RESULT, self._too_large_message(received.size), seconds)
+        if timed_out:
+            output = clean_dump(_read_capture(capture))
+            return messages.SnippetResult(
+                error=messages.SnippetError(
+                    kind=ErrorKind.TIMEOUT,
+                    message=f"the snippet did not finish within {timeout:g} s "
+                    "(df_table_timeout in conf.py, or the :timeout: option)",
+                    line=last_fault_line(output, self.main_thread),
+                ),
+                output=output,
+                seconds=timeout,
+            )
+        if status == 0 and received.complete():
+            problem = received.problem()
+            if problem is None:
                 try:
-                    exec(preamble, namespace)
-                    exec(code, namespace)
-                finally:
-                    # Builtins first: all the code below (and in the standard
-                    # library) relies on them.
-                    self.state.restore_builtins()
-                    os._exit = self.real_exit
-                    if os.getpid() != self.pid:  # a fork the snippet made (allow_unsafe)
-                        self.real_exit(0)
-                rendered = render_result(namespace, result_var, request["render"])
-        except ResultTypeError as exc:
-            error = messages.SnippetError(kind=ErrorKind.RESULT, message=str(exc))
-        except BaseException as exc:  # the snippet's own failure, reported to its author
-            error = error_from(exc, self.memory_limit)
+                    return messages.SnippetResult.from_plain(received.payload())
+                except messages.ProtocolError as exc:
+                    problem = f"sent a malformed answer ({exc})"
+            return _failure(ErrorKind.CRASH, f"the snippet's process {problem}", seconds)
+        output = clean_dump(_read_capture(capture))
+        fault = next(
+            (ln for ln in output.splitlines() if ln.startswith(("Fatal Python", "os._exit("))), ""
+        )
         return messages.SnippetResult(
-            table=rendered if isinstance(rendered, messages.TableData) else None,
-            chart=rendered if isinstance(rendered, messages.ChartData) else None,
-            error=error,
-            files_read=tuple(dict.fromkeys(self.guard.files_read)),
-            read_stamps=tuple(self.guard.read_stamps.values()),
-            output="".join(output),
-            seconds=time.perf_counter() - started,
+            error=messages.SnippetError(
+                kind=ErrorKind.CRASH,
+                message=f"the snippet's process {how_it_ended(status)}"
+                + (f": {fault}" if fault else ""),
+                line=last_fault_line(output, self.main_thread),
+            ),
+            output=output,
+            seconds=seconds,
         )
 
-    def tainted(self) -> str | None:
-        """Why this worker cannot be trusted to run another snippet, if it cannot."""
-        if threading.active_count() > self.base_threads:
-            return "the snippet left a thread running"
-        return self.guard.tainted
+    def _too_large_message(self, size: int) -> str:
+        limit = format_size(self.max_result_size or 0)
+        return (
+            f"the result is too large to send ({format_size(size)}): more than {limit}; "
+            "raise df_table_max_result_size in conf.py, or make the table smaller"
+        )
+
+    def stop_child(self) -> None:
+        """Kill the running snippet's child and everything it started (on SIGTERM)."""
+        if self.child is not None:
+            kill_group(self.child)
+        kill_descendants()
 
 
-def _too_large(request_id: int, result: messages.SnippetResult, restart: str | None) -> Any:
-    """The answer that replaces a result too large to encode: a memory error."""
-    failure = messages.SnippetResult(
-        error=messages.SnippetError(
-            kind=ErrorKind.MEMORY, message="MemoryError: the result is too large to send"
-        ),
-        files_read=result.files_read,
-        read_stamps=result.read_stamps,
+class _Receiver:
+    """The bytes of one answer, read as they come, at most ``limit`` (+ header) of them."""
+
+    def __init__(self, fd: int, limit: int | None) -> None:
+        self.fd = fd
+        self.limit = limit
+        self.data = bytearray()
+        self.size: int = -1
+        self.too_large = False
+        self.eof = False
+
+    def read(self) -> None:
+        """Read what is there (the caller saw the fd readable)."""
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self.eof = True
+            return
+        self.data += chunk
+        if self.size < 0 and len(self.data) >= messages.HEADER_SIZE:
+            self.size = messages.message_size(bytes(self.data[: messages.HEADER_SIZE]))
+            if self.limit is not None and self.size > self.limit:
+                self.too_large = True
+
+    def complete(self) -> bool:
+        """Whether a whole message has arrived."""
+        return self.size >= 0 and len(self.data) >= messages.HEADER_SIZE + self.size
+
+    def drain(self) -> None:
+        """Read whatever is left in the pipe, without waiting (the child is gone)."""
+        os.set_blocking(self.fd, False)
+        while not self.eof and not self.too_large:
+            before = len(self.data)
+            self.read()
+            if len(self.data) == before:
+                break
+
+    def problem(self) -> str | None:
+        """What is wrong with a complete message's framing, if anything."""
+        if len(self.data) > messages.HEADER_SIZE + self.size:
+            return "sent bytes after its answer"
+        return None
+
+    def payload(self) -> Any:
+        """The decoded answer (plain data only). Raises ``ProtocolError``."""
+        return messages.decode_payload(bytes(self.data[messages.HEADER_SIZE :]), plain=True)
+
+
+def _wait(pid: int, receiver: _Receiver | None, deadline: float) -> int | None:
+    """Read the answer while waiting for the child to end; its exit status, or
+    None at the deadline (or when the answer is over the size limit)."""
+    pidfd = _pidfd(pid)
+    try:
+        while True:
+            status = _exit_status(pid)
+            if status is not None:
+                return status
+            if receiver is not None and receiver.too_large:
+                return None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            fds = [pidfd] if pidfd is not None else []
+            if receiver is not None and not receiver.eof:
+                fds.append(receiver.fd)
+            # Without a pidfd (macOS), poll the child's state every 20 ms.
+            wait = remaining if pidfd is not None else min(remaining, 0.02)
+            ready = select.select(fds, [], [], wait)[0]
+            if receiver is not None and receiver.fd in ready:
+                receiver.read()
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _pidfd(pid: int) -> int | None:
+    """A descriptor that becomes readable when ``pid`` ends (Linux 5.3+), else None."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def _exit_status(pid: int, *, block: bool = False) -> int | None:
+    """``pid``'s exit status (negative: killed by that signal) once it ended, else None.
+
+    Does not reap it (``WNOWAIT``), so that its process group can still be
+    killed safely.
+    """
+    flags = os.WEXITED | os.WNOWAIT | (0 if block else os.WNOHANG)
+    try:
+        info = os.waitid(os.P_PID, pid, flags)
+    except ChildProcessError:
+        return None
+    if info is None:
+        return None
+    killed = info.si_code in (os.CLD_KILLED, os.CLD_DUMPED)
+    return -info.si_status if killed else info.si_status
+
+
+def _read_capture(fd: int) -> str:
+    try:
+        return os.pread(fd, _DUMP_BYTES, 0).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _failure(kind: ErrorKind, message: str, seconds: float) -> messages.SnippetResult:
+    return messages.SnippetResult(
+        error=messages.SnippetError(kind=kind, message=message), seconds=seconds
     )
-    return messages.WorkerAnswer(request_id, failure, restart).to_plain()
+
+
+def _probe(rules: landlock.Rules, abi: int) -> str | None:
+    """Whether a child can confine itself with ``rules``: None, or why not."""
+    read_r, write_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the probe child
+        try:
+            landlock.confine(rules, [], abi)
+        except BaseException as exc:
+            os.write(write_w, str(exc).encode("utf-8", "replace")[:500])
+            os._exit(1)
+        os._exit(0)
+    os.close(write_w)
+    with os.fdopen(read_r, "rb") as reader:
+        reason = reader.read().decode("utf-8", "replace")
+    _pid, status = os.waitpid(pid, 0)
+    return None if status == 0 else reason or f"the probe process ended with {status}"
+
+
+def _install_cleanup(tmpdir: str, worker_ref: list[Worker]) -> None:
+    """On SIGTERM or SIGHUP (Sphinx stopped, or died: see ``PR_SET_PDEATHSIG``),
+    kill the running snippet and all it started, remove ``tmpdir``, exit."""
+
+    def cleanup(_signum: int, _frame: FrameType | None) -> NoReturn:
+        with contextlib.suppress(BaseException):
+            if worker_ref:
+                worker_ref[0].stop_child()
+            else:
+                kill_descendants()
+            shutil.rmtree(tmpdir, ignore_errors=True)
+        os._exit(0)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), cleanup)
 
 
 def main(argv: list[str]) -> int:
     """Serve requests until the request pipe closes.
 
-    ``argv`` is ``[REQ_FD, RESP_FD]``: the file descriptors to read requests
-    from and write answers to. Returns the exit status: 0 when the pipe
-    closed, 1 (2 for ``SystemExit``) when start-up failed, after telling the
-    parent why.
+    ``argv`` is ``[REQ_FD, RESP_FD, TMPDIR]``. Returns the exit status: 0 when
+    the pipe closed, 1 (2 for ``SystemExit``) when start-up failed, after
+    telling the parent why.
     """
-    req_fd, resp_fd = int(argv[0]), int(argv[1])
+    req_fd, resp_fd, tmpdir = int(argv[0]), int(argv[1]), argv[2]
+    worker_ref: list[Worker] = []
+    _install_cleanup(tmpdir, worker_ref)
+    die_with_parent(os.getppid(), signal.SIGTERM)
+    become_subreaper()
     faulthandler.enable()
     try:
         init = messages.read_message(req_fd, plain=False)
-        apply_process_limits(
-            parent_pid=init["parent_pid"],
-            memory_limit=init["memory_limit"],
-            allow_unsafe=init["allow_unsafe"],
-        )
-        worker = Worker(init)
+        if os.getppid() != init["parent_pid"]:
+            raise RuntimeError("the parent process is gone")
+        worker = Worker(init, tmpdir)
     except BaseException as exc:  # startup failed: tell the parent why, then stop
-        messages.write_message(resp_fd, {"ready": False, "error": traceback.format_exc()})
+        detail = str(exc) if isinstance(exc, SandboxUnavailableError) else traceback.format_exc()
+        messages.write_message(resp_fd, {"ready": False, "error": detail})
         return 1 if not isinstance(exc, SystemExit) else 2
-    # On a timeout the parent sends SIGABRT: faulthandler then writes every
-    # thread's stack to the capture file, and the main thread's names the line.
-    ready = {"ready": True, "main_thread": threading.get_ident()}
+    worker_ref.append(worker)
+    ready = {"ready": True, "sandbox": worker.mode}
     messages.write_message(resp_fd, ready)
-    while True:
-        try:
-            request = messages.read_message(req_fd, plain=False)
-        except messages.ProtocolError:
-            return 0
-        result = worker.run(request)
-        restart = worker.tainted()
-        try:
-            answer = messages.WorkerAnswer(request["id"], result, restart)
-            messages.write_message(resp_fd, answer.to_plain())
-        except MemoryError:  # pickling comes before writing: nothing was sent yet
-            messages.write_message(resp_fd, _too_large(request["id"], result, restart))
-        if restart:
-            # Leave at once: a normal exit would wait for the snippet's threads.
-            worker.real_exit(0)
+    try:
+        while True:
+            try:
+                request = messages.read_message(req_fd, plain=False)
+            except messages.ProtocolError:
+                return 0
+            result = worker.run(request)
+            messages.write_message(resp_fd, messages.WorkerAnswer(request["id"], result).to_plain())
+    finally:
+        worker.stop_child()
+        shutil.rmtree(tmpdir, ignore_errors=True)

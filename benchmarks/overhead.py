@@ -1,9 +1,10 @@
 """What running snippets in the sandboxed worker costs, per table.
 
 Compares, for the same snippets, plain in-process ``exec`` + ``render_result``
-(what an unsandboxed directive would do) with :class:`SnippetRunner.run` (a
-request to the worker process, isolation and restore there, the answer back),
-and measures how long starting a worker takes. Run with::
+(what an unsandboxed directive would do) with :class:`SnippetRunner.run` in
+each sandbox mode: a request to the worker, which forks a child per snippet
+(confined with the guard alone, or with Landlock and the guard), the answer
+back. Also measures how long starting a worker takes. Run with::
 
     python benchmarks/overhead.py [--tables 200] [--starts 5]
 """
@@ -51,7 +52,7 @@ def in_process(code: str) -> None:
 
 
 def per_table_ms(
-    runs: tuple[Callable[[str], object], Callable[[str], object]], codes: list[str]
+    runs: tuple[Callable[[str], object], ...], codes: list[str]
 ) -> list[tuple[float, float]]:
     """(mean, median) milliseconds per snippet of each of ``runs``.
 
@@ -75,13 +76,20 @@ def main(argv: list[str]) -> None:
 
     srcdir = tempfile.mkdtemp(prefix="df-table-bench-")
     settings = RunnerSettings(srcdir=srcdir, memory_limit=4 * 2**30)
-    runner = SnippetRunner(settings)
+    runners = {
+        mode: SnippetRunner(RunnerSettings(srcdir=srcdir, memory_limit=4 * 2**30, sandbox=mode))
+        for mode in ("guard", "auto")
+    }
 
-    def in_worker(code: str) -> None:
-        result = runner.run(code, cwd=srcdir)
-        if result.error is not None:
-            raise RuntimeError(result.error.message)
+    def in_worker(runner: SnippetRunner) -> Callable[[str], None]:
+        def run(code: str) -> None:
+            result = runner.run(code, cwd=srcdir)
+            if result.error is not None:
+                raise RuntimeError(result.error.message)
 
+        return run
+
+    ways = (in_process, in_worker(runners["guard"]), in_worker(runners["auto"]))
     print(f"python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}")
     starts = []
     for _ in range(args.starts):
@@ -89,24 +97,27 @@ def main(argv: list[str]) -> None:
         _WorkerHandle(settings).close()
         starts.append((time.perf_counter() - started) * 1000)
     print(
-        f"worker start (import pandas, ready): mean {statistics.fmean(starts):.0f} ms, "
-        f"min {min(starts):.0f} ms over {args.starts} starts"
+        f"worker start (import pandas, probe the sandbox, ready): mean "
+        f"{statistics.fmean(starts):.0f} ms, min {min(starts):.0f} ms over {args.starts} starts"
     )
-
-    print(f"\n{'frame':>8} {'in-process':>16} {'worker':>16} {'added':>16}")
-    print(f"{'':>8} {'mean / median ms':>16} {'mean / median ms':>16} {'mean / median ms':>16}")
+    ways[2](snippets(1, 2, 3)[0])  # starts the worker, so that its mode is known
+    modes = f"guard only, {runners['auto'].sandbox}"
+    print(f"\nper table (mean / median ms); the worker forks a child per snippet ({modes})")
+    print(
+        f"{'frame':>8} {'in-process':>16} {'guard only':>16} {'landlock+guard':>16}"
+        f" {'added (guard)':>16} {'added (landlock)':>16}"
+    )
     for rows, columns in ((50, 17), (500, 20)):
         codes = snippets(args.tables, rows, columns)
-        for code in codes[:5]:  # warm up both paths (imports, worker start, caches)
-            in_process(code)
-            in_worker(code)
-        base, worker = per_table_ms((in_process, in_worker), codes)
-        added = (worker[0] - base[0], worker[1] - base[1])
-        print(
-            f"{rows:>4}x{columns:<3} {base[0]:7.2f} / {base[1]:6.2f} "
-            f"{worker[0]:7.2f} / {worker[1]:6.2f} {added[0]:7.2f} / {added[1]:6.2f}"
-        )
-    runner.close()
+        for code in codes[:5]:  # warm up every path (imports, worker start, caches)
+            for way in ways:
+                way(code)
+        base, guard, both = per_table_ms(ways, codes)
+        cells = [f"{m:7.2f} / {d:6.2f}" for m, d in (base, guard, both)]
+        cells += [f"{w[0] - base[0]:7.2f} / {w[1] - base[1]:6.2f}" for w in (guard, both)]
+        print(f"{rows:>4}x{columns:<3} " + " ".join(f"{c:>16}" for c in cells))
+    for runner in runners.values():
+        runner.close()
     Path(srcdir).rmdir()
 
 

@@ -43,6 +43,8 @@ STARTUP_TIMEOUT = 120.0
 ANSWER_GRACE = 30.0
 #: How long a worker gets to clean up after its request pipe closed.
 SHUTDOWN_GRACE = 5.0
+#: The module ``python -m`` runs as the worker.
+WORKER_MODULE = "sphinx_df_table.worker"
 
 
 class WorkerStartError(DfTableError, RuntimeError):
@@ -102,7 +104,7 @@ class _WorkerHandle:
                 [
                     sys.executable,
                     "-m",
-                    "sphinx_df_table.worker",
+                    WORKER_MODULE,
                     str(req_r),
                     str(resp_w),
                     self.tmpdir,

@@ -246,6 +246,13 @@ class ResultCache:
             os.utime(path)
         return result
 
+    def entry_size(self, key: str) -> int:
+        """The size in bytes of the entry stored under ``key`` (0 when there is none)."""
+        try:
+            return self._path(key).stat().st_size
+        except OSError:
+            return 0
+
     def put(self, key: str, result: SnippetResult, depends: Iterable[FileStamp] = ()) -> bool:
         """Store a successful result (a table or a chart) under ``key``.
 

@@ -475,13 +475,18 @@ class SnippetDirective(SphinxDirective):
     ) -> None:
         """Rebuild this document when a file its snippet read changes.
 
-        Only existing files under the source directory are noted: Sphinx
-        re-reads a document on every build when a noted file is missing.
+        Only existing files under the source directory and the folders of
+        :confval:`df_table_allowed_paths` are noted (library files are covered
+        by the cache key's versions; Sphinx re-reads a document on every build
+        when a noted file is missing).
         """
-        srcdir = Path(self.env.srcdir).resolve()
+        roots = [
+            Path(root).resolve()
+            for root in (self.env.srcdir, *get_config(self.config).allowed_paths)
+        ]
         for name in result.files_read:
             path = Path(name)
-            if path.is_relative_to(srcdir) and path.is_file():
+            if any(path.is_relative_to(root) for root in roots) and path.is_file():
                 self.env.note_dependency(os.fspath(path))
         for name in depends:
             path = (directory / name).resolve()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import os
 import select
 import shutil
@@ -65,10 +66,14 @@ class Worker:
     """
 
     def __init__(self, init: dict[str, Any], tmpdir: str) -> None:
+        # Every child gets these already imported (and their files already read):
+        # what the child itself uses to confine itself, answer and clean up.
+        import _posixsubprocess  # noqa: F401
+        import resource  # noqa: F401
+
         import numpy as np
         import pandas as pd
 
-        # Every child gets these already imported (and their files already read).
         from .child import run_child  # noqa: F401
         from .confinement import confine_child  # noqa: F401
         from .frame_cells import frame_to_table  # noqa: F401
@@ -139,6 +144,10 @@ class Worker:
         capture = os.open(capture_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         os.unlink(capture_path)  # open in both processes; gone with the last descriptor
         answer_r, answer_w = os.pipe()
+        # The worker's objects (pandas, numpy, ...) are never garbage: frozen,
+        # a collection in the child does not walk them, which would copy
+        # every page of the worker's heap into the child (copy-on-write).
+        gc.freeze()
         started = time.monotonic()
         pid = os.fork()
         if pid == 0:  # the child: confine, run, answer, exit

@@ -99,7 +99,7 @@ def parse_colour(text: str) -> tuple[RGB, float] | None:
         return None
     values = [float(part.rstrip("%")) for part in parts]
     rgb = [
-        v * 2.55 if match is not None and match.group(1) else v
+        v * 255 / 100 if match is not None and match.group(1) else v
         for v, match in zip(values[:3], numbers, strict=False)
     ]
     alpha = 1.0

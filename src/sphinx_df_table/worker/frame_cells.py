@@ -30,6 +30,7 @@ from ..compat import csv_labels, csv_values
 from ..errors import DfTableError
 from ..messages import ColumnFacts, ColumnKind, TableData
 from .cell_styles import styler_css
+from .dataframe_libraries import foreign_frame
 
 
 class ResultTypeError(DfTableError, TypeError):
@@ -314,7 +315,10 @@ def _styler_parts(
 def as_frame(result: object, name: str) -> Any:
     """Accept a DataFrame, a Series (shown as one column) or a pandas Styler.
 
-    Returns the DataFrame (a Series made one) or the Styler itself. Raises
+    A frame of another library (polars, pyarrow, or one that narwhals reads)
+    is made a pandas DataFrame (see
+    :mod:`~sphinx_df_table.worker.dataframe_libraries`). Returns the
+    DataFrame (a Series made one) or the Styler itself. Raises
     :class:`ResultTypeError`, naming the variable ``name``, for anything else
     and for a frame without rows or columns.
     """
@@ -324,9 +328,12 @@ def as_frame(result: object, name: str) -> Any:
         frame = result
     elif isinstance(result, pd.Series):
         frame = result = result.to_frame()
+    elif (converted := foreign_frame(result, name)) is not None:
+        frame = result = converted
     else:
         raise ResultTypeError(
-            f"'{name}' must be a pandas DataFrame, Series or Styler, not {type(result).__name__}"
+            f"'{name}' must be a DataFrame (pandas, polars, pyarrow or one narwhals reads),"
+            f" a pandas Series or Styler, not {type(result).__name__}"
         )
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ResultTypeError(

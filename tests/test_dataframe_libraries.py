@@ -22,9 +22,8 @@ from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sphinx_df_table.worker.dataframe_libraries import LibraryMissingError
 from sphinx_df_table.worker.failures import error_from
-from sphinx_df_table.worker.frame_cells import as_frame, frame_to_table
+from sphinx_df_table.worker.frame_cells import ResultTypeError, as_frame, frame_to_table
 
 from .helpers import make_app, out_dir, warnings_of, write_project
 
@@ -103,14 +102,14 @@ def test_integers_with_nulls_keep_their_digits_and_polars_floats_their_repr() ->
 def test_a_missing_pyarrow_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     frame = pl.DataFrame({"a": [1]})
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow fails
-    with pytest.raises(LibraryMissingError, match=r'pip install "sphinx-df-table\[polars\]"'):
+    with pytest.raises(ResultTypeError, match=r'pip install "sphinx-df-table\[polars\]"'):
         as_frame(frame, "df")
 
 
 def test_a_frame_narwhals_would_read_names_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     relation = type("DuckDBPyRelation", (), {"__module__": "duckdb"})()
     monkeypatch.setitem(sys.modules, "narwhals", None)
-    with pytest.raises(LibraryMissingError, match=r"needs narwhals.*\[narwhals\]"):
+    with pytest.raises(ResultTypeError, match=r"needs narwhals.*\[narwhals\]"):
         as_frame(relation, "df")
 
 

@@ -30,7 +30,7 @@ from ..compat import csv_labels, csv_values
 from ..errors import DfTableError
 from ..messages import ColumnFacts, ColumnKind, TableData
 from .cell_styles import styler_css
-from .dataframe_libraries import foreign_frame
+from .dataframe_libraries import LibraryMissingError, foreign_frame
 
 
 class ResultTypeError(DfTableError, TypeError):
@@ -312,6 +312,15 @@ def _styler_parts(
     return data.iloc[rows, columns], texts, caption, not all(styler.hide_index_), css
 
 
+def _foreign_frame(result: object, name: str) -> pd.DataFrame | None:
+    """:func:`~sphinx_df_table.worker.dataframe_libraries.foreign_frame`, a
+    missing library reported as the result's problem (:class:`ResultTypeError`)."""
+    try:
+        return foreign_frame(result, name)
+    except LibraryMissingError as exc:
+        raise ResultTypeError(str(exc)) from None
+
+
 def as_frame(result: object, name: str) -> Any:
     """Accept a DataFrame, a Series (shown as one column) or a pandas Styler.
 
@@ -328,7 +337,7 @@ def as_frame(result: object, name: str) -> Any:
         frame = result
     elif isinstance(result, pd.Series):
         frame = result = result.to_frame()
-    elif (converted := foreign_frame(result, name)) is not None:
+    elif (converted := _foreign_frame(result, name)) is not None:
         frame = result = converted
     else:
         raise ResultTypeError(

@@ -113,6 +113,11 @@ def test_a_frame_narwhals_would_read_names_its_extra(monkeypatch: pytest.MonkeyP
         as_frame(relation, "df")
 
 
+def test_other_objects_are_refused_naming_the_libraries() -> None:
+    with pytest.raises(ResultTypeError, match="polars or pyarrow frame, or one narwhals reads"):
+        as_frame(pa.array([1]), "df")
+
+
 def test_importing_a_missing_library_says_what_to_install() -> None:
     error = error_from(ModuleNotFoundError("No module named 'polars'", name="polars"), None)
     assert error.message.endswith('(install it with: pip install "sphinx-df-table[polars]")')

@@ -341,8 +341,8 @@ def as_frame(result: object, name: str) -> Any:
         frame = result = converted
     else:
         raise ResultTypeError(
-            f"'{name}' must be a DataFrame (pandas, polars, pyarrow or one narwhals reads),"
-            f" a pandas Series or Styler, not {type(result).__name__}"
+            f"'{name}' must be a pandas DataFrame, Series or Styler, not {type(result).__name__}"
+            " (a polars or pyarrow frame, or one narwhals reads, works too)"
         )
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ResultTypeError(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import re
 import select
 import struct
 import time
@@ -235,6 +236,19 @@ _ALIGNMENTS = get_args(Alignment)
 _FORMATTED = "formatted"
 _KINDS = get_args(ColumnKind)
 
+_COLOUR = r"#[0-9a-f]{6}"
+_DECLARATION = (
+    rf"background-color: {_COLOUR}|color: {_COLOUR}|font-weight: bold|font-style: italic"
+    r"|text-decoration: (?:underline|line-through)"
+    rf"|background: linear-gradient\(90deg(?:, (?:{_COLOUR}|transparent) \d{{1,3}}\.\d%)+\)"
+)
+#: The CSS a styled cell may carry (what :mod:`~sphinx_df_table.worker.cell_styles`
+#: makes of a Styler's): ``; ``-separated declarations of colours as ``#rrggbb``,
+#: bold, italic, underline or line-through, and a bar's horizontal gradient.
+#: Nothing else, so the text is safe in an HTML ``style`` attribute and easy
+#: to turn into LaTeX.
+CELL_STYLE = re.compile(rf"(?:{_DECLARATION})(?:; (?:{_DECLARATION}))*")
+
 
 @dataclass(frozen=True)
 class TableData:
@@ -267,6 +281,13 @@ class TableData:
     #: Render options that could not apply to the result: ``[field, why]`` each,
     #: ``field`` a :class:`~sphinx_df_table.worker.frame_cells.TableOptions` field.
     ignored: list[list[str]] = field(default_factory=list)
+    #: The distinct CSS texts of styled body cells (a Styler's; see :data:`CELL_STYLE`).
+    styles: list[str] = field(default_factory=list)
+    #: ``[row, column, style]`` of each styled body cell: ``row`` counts body
+    #: rows, ``column`` includes the index columns, ``style`` indexes ``styles``.
+    styled: list[list[int]] = field(default_factory=list)
+    #: ``[row, column]`` of each body cell that ``:highlight:`` marks as best.
+    highlighted: list[list[int]] = field(default_factory=list)
 
     @property
     def n_columns(self) -> int:
@@ -295,6 +316,9 @@ class TableData:
             "caption": self.caption,
             "csv": self.csv,
             "ignored": self.ignored,
+            "styles": self.styles,
+            "styled": self.styled,
+            "highlighted": self.highlighted,
         }
         width = len(self.body[0]) if self.body else 0
         if width and all(len(row) == width for row in self.body):
@@ -313,7 +337,8 @@ class TableData:
         Raises :class:`ProtocolError` when a field is missing or of the wrong
         type, or when a row, ``columns`` or ``sort_keys`` does not have one
         entry per column (and each key list one key per body row), or a span
-        or ``index_columns`` lies outside the table.
+        or ``index_columns`` lies outside the table, or a style is not of
+        :data:`CELL_STYLE`, or a styled or highlighted cell is not a body cell.
         """
         fields = _fields(
             data,
@@ -328,6 +353,9 @@ class TableData:
                 "caption",
                 "csv",
                 "ignored",
+                "styles",
+                "styled",
+                "highlighted",
             ),
         )
         header = _rows(fields["header"], "the table header")
@@ -357,6 +385,7 @@ class TableData:
         index_columns = _count(fields["index_columns"], "index_columns")
         if index_columns > width:
             raise _fail("index_columns", f"is {index_columns} for {width} columns")
+        styles = [_style(text) for text in _texts(fields["styles"], "styles")]
         return cls(
             header,
             body,
@@ -368,7 +397,33 @@ class TableData:
             caption=_text(fields["caption"], "caption"),
             csv=_optional_text(fields["csv"], "csv"),
             ignored=[_ignored(pair) for pair in _list(fields["ignored"], "ignored")],
+            styles=styles,
+            styled=[
+                _body_cell(cell, len(body), width, 3, len(styles))
+                for cell in _list(fields["styled"], "styled")
+            ],
+            highlighted=[
+                _body_cell(cell, len(body), width, 2, 0)
+                for cell in _list(fields["highlighted"], "highlighted")
+            ],
         )
+
+
+def _style(value: str) -> str:
+    """One cell style, which must be of the :data:`CELL_STYLE` grammar."""
+    if not CELL_STYLE.fullmatch(value):
+        raise _fail("a cell style", f"{value[:80]!r} is not of the cell style grammar")
+    return value
+
+
+def _body_cell(value: Any, rows: int, width: int, size: int, styles: int) -> list[int]:
+    """``[row, column]`` of a body cell, with a style index after them when ``size`` is 3."""
+    numbers = [_count(number, "a styled cell") for number in _list(value, "a styled cell")]
+    if len(numbers) != size or numbers[0] >= rows or numbers[1] >= width:
+        raise _fail("a styled cell", f"{numbers} is not a body cell of the {rows}x{width} table")
+    if size == 3 and numbers[2] >= styles:
+        raise _fail("a styled cell", f"{numbers} names style {numbers[2]} of {styles}")
+    return numbers
 
 
 def _ignored(value: Any) -> list[str]:

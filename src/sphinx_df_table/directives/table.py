@@ -20,7 +20,7 @@ from ..output.cell_markup import RstCellParser, markup_warnings
 from ..output.compact_rows import ExpandCompactRows
 from ..output.html_tables import setup_html
 from ..output.interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
-from ..output.latex import DfTableLatexColumns
+from ..output.latex import DfTableLatexColumns, DfTableLatexStyles
 from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser
 from .options import RENDER_OPTIONS, align_option, table_spec
 from .snippet import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snippet_runner
@@ -130,4 +130,5 @@ def setup_directive(app: Sphinx) -> None:
     setup_html(app)
     app.add_post_transform(ExpandCompactRows)
     app.add_post_transform(DfTableLatexColumns)
+    app.add_post_transform(DfTableLatexStyles)
     setup_snippet_runner(app)

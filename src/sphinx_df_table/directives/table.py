@@ -22,6 +22,7 @@ from ..output.html_tables import setup_html
 from ..output.interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
 from ..output.latex import DfTableLatexColumns
 from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser
+from ..output.wide_tables import WIDE_OPTIONS, mark_wide_table
 from .options import RENDER_OPTIONS, align_option, table_spec
 from .snippet import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snippet_runner
 
@@ -54,6 +55,7 @@ class DfTableDirective(SnippetDirective):
     converters: ClassVar[dict[str, Converter]] = {
         **TABLE_OPTIONS,
         **INTERACTIVE_OPTIONS,
+        **WIDE_OPTIONS,
         **EXECUTION_OPTIONS,
     }
 
@@ -121,6 +123,8 @@ class DfTableDirective(SnippetDirective):
         if title is not None:
             table.insert(0, title)
         extra = enhance_table(self, table, data, options, config)
+        for message in mark_wide_table(table, data, options, config):
+            warn(message, DfTableWarning.OPTION, self.get_location())
         return [table, *extra, *messages, *cell_messages]
 
 

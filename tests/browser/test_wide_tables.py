@@ -114,7 +114,9 @@ def test_first_column_stays_in_view_in_a_tab(
     page.locator(".sd-tab-set label", has_text="Second").click()
     table = page.locator(TABLES).nth(1)
     # The table's top a third down the window (below any top bar).
-    table.evaluate("t => window.scrollTo(0, t.getBoundingClientRect().top + scrollY - innerHeight / 3)")
+    table.evaluate(
+        "t => window.scrollTo(0, t.getBoundingClientRect().top + scrollY - innerHeight / 3)"
+    )
     settle(page)
     assert table.is_visible()
     assert "df-table-freeze-1" in str(table.get_attribute("class"))
@@ -326,9 +328,7 @@ def test_narrow_dark_window(sites: dict[str, Site], new_page: Any, artifacts: Pa
     page.screenshot(path=str(artifacts / "wide-narrow-dark-furo.png"))
 
 
-def test_without_javascript_hidden_columns_are_shown(
-    sites: dict[str, Site], new_page: Any
-) -> None:
+def test_without_javascript_hidden_columns_are_shown(sites: dict[str, Site], new_page: Any) -> None:
     """The script hides columns: without it they are in the table, and the
     first column is frozen by the stylesheet alone."""
     page = new_page(javascript=False)

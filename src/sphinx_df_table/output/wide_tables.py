@@ -50,7 +50,7 @@ def labels_option(argument: str | None) -> list[str]:
 
 
 def filter_columns_option(argument: str | None) -> list[str]:
-    """``none`` (no filters: an empty list), or column labels as :func:`labels_option` reads them."""
+    """``none`` (no filters: an empty list), or labels as :func:`labels_option` reads them."""
     if (argument or "").strip().lower() == "none":
         return []
     return labels_option(argument)
@@ -72,15 +72,15 @@ def column_names(data: TableData) -> list[str]:
     columns in its picker the same way, from the header it is given.
     """
     header = [list(row) for row in data.header]
-    for row, column, morerows, morecols in data.spans:
-        for r in range(row, min(row + morerows + 1, len(header))):
-            for c in range(column, column + morecols + 1):
-                header[r][c] = data.header[row][column]
+    for top, left, morerows, morecols in data.spans:
+        for r in range(top, min(top + morerows + 1, len(header))):
+            for c in range(left, left + morecols + 1):
+                header[r][c] = data.header[top][left]
     names = []
     for column in range(data.n_columns):
         parts: list[str] = []
-        for row in header:
-            text = row[column].strip()
+        for labels in header:
+            text = labels[column].strip()
             if text and (not parts or parts[-1] != text):
                 parts.append(text)
         names.append(LEVEL_SEPARATOR.join(parts))

@@ -73,7 +73,9 @@ class DfTableDirective(SnippetDirective):
         Options that do not fit the table (``:header-rows:``, ``:widths:``...)
         give a ``df_table.option`` warning instead, and no nodes. Options the
         result left unused (a Styler's ``:formats:``) give one such warning
-        each, and the table is shown. Cells too long for markup, and cell
+        each, and the table is shown; so do wide-table options that cannot
+        apply (:func:`~sphinx_df_table.output.wide_tables.mark_wide_table`).
+        Cells too long for markup, and cell
         markup problems beyond the few reported one by one, give
         ``df_table.markup`` warnings (see :mod:`sphinx_df_table.output.cell_markup`).
         """

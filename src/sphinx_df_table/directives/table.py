@@ -22,6 +22,7 @@ from ..output.html_tables import setup_html
 from ..output.interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
 from ..output.latex import DfTableLatexColumns, DfTableLatexStyles
 from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser
+from ..output.wide_tables import WIDE_OPTIONS, mark_wide_table
 from .options import RENDER_OPTIONS, align_option, table_spec
 from .snippet import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snippet_runner
 
@@ -54,6 +55,7 @@ class DfTableDirective(SnippetDirective):
     converters: ClassVar[dict[str, Converter]] = {
         **TABLE_OPTIONS,
         **INTERACTIVE_OPTIONS,
+        **WIDE_OPTIONS,
         **EXECUTION_OPTIONS,
     }
 
@@ -71,7 +73,9 @@ class DfTableDirective(SnippetDirective):
         Options that do not fit the table (``:header-rows:``, ``:widths:``...)
         give a ``df_table.option`` warning instead, and no nodes. Options the
         result left unused (a Styler's ``:formats:``) give one such warning
-        each, and the table is shown. Cells too long for markup, and cell
+        each, and the table is shown; so do wide-table options that cannot
+        apply (:func:`~sphinx_df_table.output.wide_tables.mark_wide_table`).
+        Cells too long for markup, and cell
         markup problems beyond the few reported one by one, give
         ``df_table.markup`` warnings (see :mod:`sphinx_df_table.output.cell_markup`).
         """
@@ -121,6 +125,8 @@ class DfTableDirective(SnippetDirective):
         if title is not None:
             table.insert(0, title)
         extra = enhance_table(self, table, data, options, config)
+        for message in mark_wide_table(table, data, options, config):
+            warn(message, DfTableWarning.OPTION, self.get_location())
         return [table, *extra, *messages, *cell_messages]
 
 

@@ -20,7 +20,7 @@ from ..output.cell_markup import RstCellParser, markup_warnings
 from ..output.compact_rows import ExpandCompactRows
 from ..output.html_tables import setup_html
 from ..output.interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
-from ..output.latex import DfTableLatexColumns
+from ..output.latex import LATEX_OPTIONS, mark_latex_options, setup_latex
 from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser
 from .options import RENDER_OPTIONS, align_option, table_spec
 from .snippet import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snippet_runner
@@ -55,6 +55,7 @@ class DfTableDirective(SnippetDirective):
         **TABLE_OPTIONS,
         **INTERACTIVE_OPTIONS,
         **EXECUTION_OPTIONS,
+        **LATEX_OPTIONS,
     }
 
     def render_spec(self, options: dict[str, Any]) -> dict[str, Any]:
@@ -116,6 +117,7 @@ class DfTableDirective(SnippetDirective):
             table["align"] = options["align"]
         if "width" in options:
             table["width"] = options["width"]
+        mark_latex_options(table, options)
         self.set_source_info(table)
         self.add_name(table)  # reads the raw :name:, as docutils' tables do
         if title is not None:
@@ -129,5 +131,5 @@ def setup_directive(app: Sphinx) -> None:
     app.add_directive("df-table", DfTableDirective)
     setup_html(app)
     app.add_post_transform(ExpandCompactRows)
-    app.add_post_transform(DfTableLatexColumns)
+    setup_latex(app)
     setup_snippet_runner(app)

@@ -62,6 +62,9 @@ class DfTableWarning(Enum):
     CHART = "chart"
     """A ``df-chart`` cannot be drawn: matplotlib is not installed
     (``pip install sphinx-df-table[charts]``)."""
+    LATEX = "latex"
+    """A table is too wide for a LaTeX/PDF page even in the smallest type and
+    turned (or in the type and orientation its options ask for)."""
 
     @classmethod
     def of(cls, kind: ErrorKind) -> DfTableWarning:

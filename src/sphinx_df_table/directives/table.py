@@ -20,7 +20,7 @@ from ..output.cell_markup import RstCellParser, markup_warnings
 from ..output.compact_rows import ExpandCompactRows
 from ..output.html_tables import setup_html
 from ..output.interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
-from ..output.latex import DfTableLatexColumns, DfTableLatexStyles
+from ..output.latex import LATEX_OPTIONS, mark_latex_options, setup_latex
 from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser
 from ..output.wide_tables import WIDE_OPTIONS, mark_wide_table
 from .options import RENDER_OPTIONS, align_option, table_spec
@@ -57,6 +57,7 @@ class DfTableDirective(SnippetDirective):
         **INTERACTIVE_OPTIONS,
         **WIDE_OPTIONS,
         **EXECUTION_OPTIONS,
+        **LATEX_OPTIONS,
     }
 
     def render_spec(self, options: dict[str, Any]) -> dict[str, Any]:
@@ -120,6 +121,7 @@ class DfTableDirective(SnippetDirective):
             table["align"] = options["align"]
         if "width" in options:
             table["width"] = options["width"]
+        mark_latex_options(table, options)
         self.set_source_info(table)
         self.add_name(table)  # reads the raw :name:, as docutils' tables do
         if title is not None:
@@ -135,6 +137,5 @@ def setup_directive(app: Sphinx) -> None:
     app.add_directive("df-table", DfTableDirective)
     setup_html(app)
     app.add_post_transform(ExpandCompactRows)
-    app.add_post_transform(DfTableLatexColumns)
-    app.add_post_transform(DfTableLatexStyles)
+    setup_latex(app)
     setup_snippet_runner(app)

@@ -133,7 +133,8 @@ def error_from(exc: BaseException, memory_limit: int | None, guard: Any = None) 
         kind = ErrorKind.MEMORY
         if memory_limit:
             message += (
-                f" (the snippet worker may use {format_size(memory_limit)} of address space;"
+                f" (a snippet may use {format_size(memory_limit)} of address space beyond"
+                " what pandas and the worker hold;"
                 " raise df_table_memory_limit in conf.py to allow more)"
             )
     else:

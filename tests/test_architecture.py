@@ -46,6 +46,32 @@ def test_worker_imports_neither_sphinx_nor_docutils() -> None:
     assert result.stdout.strip() == "[]", result.stdout
 
 
+def test_the_sphinx_side_imports_no_data_library() -> None:
+    """pandas, numpy and pyarrow belong to the worker: importing them in the
+    Sphinx process would cost every build (also one whose tables all come from
+    the cache) their start-up time and memory."""
+    sphinx_side = [
+        name
+        for name in MODULES
+        if not name.startswith(f"{PACKAGE}.worker") and not name.endswith(".__main__")
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {sphinx_side!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'pandas', 'numpy', 'pyarrow', 'polars', 'matplotlib'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PACKAGE_DIR.parent,
+    )
+    assert result.stdout.strip() == "[]", result.stdout
+
+
 def _resolve(module: str, node: ast.ImportFrom) -> str:
     """The absolute module name that a (maybe relative) ``from ... import`` names."""
     if not node.level:

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DfTableError
+
+if TYPE_CHECKING:  # imported where used: failures.py, and so the Sphinx process, import this module
+    import pandas as pd
 
 #: Libraries whose frames narwhals reads (its "native" backends besides
 #: pandas, polars and pyarrow): without narwhals, the error says to install it.
@@ -82,6 +83,7 @@ def _pyarrow(what: str, extra: str, name: str) -> Any:
 
 def _nullable(arrow_type: Any) -> Any:
     """The pandas dtype an Arrow integer or boolean type becomes (``None``: the default)."""
+    import pandas as pd
     import pyarrow as pa
 
     if pa.types.is_integer(arrow_type):

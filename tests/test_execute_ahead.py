@@ -272,3 +272,35 @@ def test_cache_hits_found_ahead_are_kept_within_a_budget(
         finally:
             app.cleanup()
     assert tables[0] == tables[1]
+
+
+def test_many_submissions_with_large_answers_all_arrive(tmp_path: Path) -> None:
+    """More requests, and more answers, than a pipe holds, all in flight at
+    once: every answer arrives (run in a subprocess, so that a hang would be
+    a timeout, not a hung suite)."""
+    script = textwrap.dedent(
+        f"""
+        from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner
+        runner = SnippetRunner(RunnerSettings(srcdir={str(tmp_path)!r}))
+        # ~40 KB answers, and 3 KB requests: more of either than a pipe holds.
+        code = "df = pd.DataFrame({{'text': ['x' * 200] * 200}})  #" + "pad" * 1000
+        tickets = [runner.submit(code + f" # {{n}}", cwd={str(tmp_path)!r}) for n in range(60)]
+        results = [runner.collect(t) for t in tickets]
+        runner.close()
+        print(sum(r is not None and r.table is not None for r in results))
+        """
+    )
+    import subprocess
+    import sys
+
+    from .helpers import REPO
+
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        check=False,
+    )
+    assert done.stdout.strip() == "60", done.stderr

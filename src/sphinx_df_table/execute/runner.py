@@ -147,20 +147,44 @@ class _WorkerHandle:
             "parent_pid": self.owner_pid,
             "max_children": settings.max_children,
         }
+        #: What protects the build: "landlock ABI 7", "guard only" or "unsafe";
+        #: None until the worker said it is ready.
+        self.sandbox: str | None = None
+        self._started = time.monotonic()
+        self._start_failure: WorkerStartError | None = None
         try:
             messages.write_message(self.req_w, init)
-            ready = self._receive(time.monotonic() + STARTUP_TIMEOUT)
-        except (messages.ProtocolError, OSError) as exc:
-            ready = {"error": f"{exc}: {self.startup_log()}"}
-        if ready is None:
-            ready = {"error": f"no answer within {STARTUP_TIMEOUT:g} s"}
-        if not (isinstance(ready, dict) and ready.get("ready")):
-            self.close()
-            detail = ready.get("error") if isinstance(ready, dict) else None
-            raise WorkerStartError(f"the df-table worker did not start: {detail or ready!r}")
-        sandbox = ready.get("sandbox")
-        #: What protects the build: "landlock ABI 7", "guard only" or "unsafe".
-        self.sandbox = sandbox if isinstance(sandbox, str) else "unknown"
+        except OSError as exc:
+            self._fail_start(f"{exc}: {self.startup_log()}")
+
+    def _fail_start(self, detail: str) -> None:
+        self.close()
+        self._start_failure = WorkerStartError(f"the df-table worker did not start: {detail}")
+
+    def await_ready(self) -> None:
+        """Wait until the worker has imported pandas and said it is ready.
+
+        The worker starts while Sphinx goes on (requests wait in the pipe);
+        the first answer needs it. Raises :class:`WorkerStartError` when it
+        could not start, or did not say it was ready within
+        :data:`STARTUP_TIMEOUT` seconds of its start.
+        """
+        if self.sandbox is None and self._start_failure is None:
+            try:
+                ready = self._receive(self._started + STARTUP_TIMEOUT)
+            except (messages.ProtocolError, OSError) as exc:
+                ready = {"error": f"{exc}: {self.startup_log()}"}
+            if ready is None:
+                ready = {"error": f"no answer within {STARTUP_TIMEOUT:g} s"}
+            if isinstance(ready, dict) and ready.get("ready"):
+                sandbox = ready.get("sandbox")
+                self.sandbox = sandbox if isinstance(sandbox, str) else "unknown"
+                self.last_answer = time.monotonic()
+            else:
+                detail = ready.get("error") if isinstance(ready, dict) else None
+                self._fail_start(str(detail or ready))
+        if self._start_failure is not None:
+            raise self._start_failure
 
     def _state(self) -> tuple[Any, ...]:
         return (self.proc, self.req_w, self.resp_r, self.tmpdir, self.owner_pid)
@@ -237,9 +261,11 @@ class _WorkerHandle:
         :data:`ANSWER_GRACE` seconds, a dead worker, a malformed answer, an
         answer to no pending request or bytes after the last answer make a
         ``crash`` (or ``timeout``) result for every pending request, and the
-        worker is replaced: nothing more it sends is used. Raises nothing for
-        what the snippet does.
+        worker is replaced: nothing more it sends is used. Raises
+        :class:`WorkerStartError` when the worker could not start, nothing
+        for what the snippet does.
         """
+        self.await_ready()
         while request_id not in self.done:
             if request_id not in self.pending:  # pragma: no cover - a caller's mistake
                 raise KeyError(request_id)
@@ -437,7 +463,11 @@ class SnippetRunner:
             return None
         if ticket.request_id not in handle.pending and ticket.request_id not in handle.done:
             return None
-        return handle.collect(ticket.request_id)
+        try:
+            return handle.collect(ticket.request_id)
+        except WorkerStartError as exc:
+            self._start_error = (os.getpid(), exc)
+            raise
 
     def close(self) -> None:
         """Stop this process's worker, if any (inherited ones are left alone)."""

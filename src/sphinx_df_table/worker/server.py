@@ -474,8 +474,15 @@ def main(argv: list[str]) -> int:
 def serve(worker: Worker, req_fd: int, resp_fd: int) -> None:
     """The event loop: take requests, run up to ``max_children`` at once, answer
     each as it finishes (in any order), until the request pipe closes (the
-    caller then kills whatever still runs)."""
+    caller then kills whatever still runs).
+
+    Answers go out through a buffer, written only as far as the pipe takes
+    them: Sphinx may be busy writing more requests (submitted ahead) while
+    answers wait, and neither side may block on a full pipe then.
+    """
     queue: deque[dict[str, Any]] = deque()
+    outbox = bytearray()
+    os.set_blocking(resp_fd, False)
     while True:
         while queue and len(worker.running) < worker.max_children:
             worker.start(queue.popleft())
@@ -488,17 +495,21 @@ def serve(worker: Worker, req_fd: int, resp_fd: int) -> None:
             wait = max(0.0, min(run.deadline for run in worker.running.values()) - now)
             if any(run.pidfd is None for run in worker.running.values()):
                 wait = min(wait, 0.02)  # no pidfd (macOS): poll the children's state
-        ready = set(select.select(fds, [], [], wait)[0])
-        if req_fd in ready:
+        readable, writable, _ = select.select(fds, [resp_fd] if outbox else [], [], wait)
+        if writable:
+            with contextlib.suppress(BlockingIOError):
+                del outbox[: os.write(resp_fd, outbox)]
+        if req_fd in readable:
             try:
                 queue.append(messages.read_message(req_fd, plain=False))
             except messages.ProtocolError:  # the pipe closed: Sphinx is done
                 return
         now = time.monotonic()
         for run in list(worker.running.values()):
-            if run.receiver.fd in ready:
+            if run.receiver.fd in readable:
                 run.receiver.read()
             result = worker.poll(run, now)
             if result is not None:
-                answer = messages.WorkerAnswer(run.request_id, result)
-                messages.write_message(resp_fd, answer.to_plain())
+                outbox += messages.encode_message(
+                    messages.WorkerAnswer(run.request_id, result).to_plain()
+                )

@@ -267,6 +267,9 @@ class TableData:
     #: Render options that could not apply to the result: ``[field, why]`` each,
     #: ``field`` a :class:`~sphinx_df_table.worker.frame_cells.TableOptions` field.
     ignored: list[list[str]] = field(default_factory=list)
+    #: Expectations (``:expect-*:``) the result failed: ``[option, what was
+    #: found]`` each, ``option`` without colons (``"expect-rows"``).
+    expectations: list[list[str]] = field(default_factory=list)
 
     @property
     def n_columns(self) -> int:
@@ -295,6 +298,7 @@ class TableData:
             "caption": self.caption,
             "csv": self.csv,
             "ignored": self.ignored,
+            "expectations": self.expectations,
         }
         width = len(self.body[0]) if self.body else 0
         if width and all(len(row) == width for row in self.body):
@@ -328,6 +332,7 @@ class TableData:
                 "caption",
                 "csv",
                 "ignored",
+                "expectations",
             ),
         )
         header = _rows(fields["header"], "the table header")
@@ -368,7 +373,19 @@ class TableData:
             caption=_text(fields["caption"], "caption"),
             csv=_optional_text(fields["csv"], "csv"),
             ignored=[_ignored(pair) for pair in _list(fields["ignored"], "ignored")],
+            expectations=[
+                _pair(pair, "a failed expectation", "[option, found]")
+                for pair in _list(fields["expectations"], "expectations")
+            ],
         )
+
+
+def _pair(value: Any, what: str, shape: str) -> list[str]:
+    """Two texts, ``[a, b]``; ``shape`` names them in the error."""
+    pair = _texts(value, what)
+    if len(pair) != 2:
+        raise _fail(what, f"is {pair!r}, not {shape}")
+    return pair
 
 
 def _ignored(value: Any) -> list[str]:

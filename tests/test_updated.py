@@ -135,12 +135,14 @@ def test_only_one_git_log_for_every_file_of_the_build(
 
 @pytest.mark.parametrize(
     ("builder", "name"),
-    [("latex", "projectnamenotset.tex"), ("text", "index.txt"), ("man", "projectnamenotset.1")],
+    # The project's name (which names the LaTeX and man files) differs by Sphinx version.
+    [("latex", "*.tex"), ("text", "index.txt"), ("man", "*.1")],
 )
 def test_git_dates_in_other_builders(tmp_path: Path, builder: str, name: str) -> None:
     app = built(git_project(tmp_path / "src"), builder)
     assert warnings_of(app) == []
-    output = (out_dir(app) / name).read_text()
+    [path] = out_dir(app).glob(name)
+    output = path.read_text()
     # LaTeX and man escape the hyphens of a date.
     output = output.replace("\\sphinxhyphen{}", "-").replace("\\-", "-").replace("\\&", "")
     # LaTeX marks the file names with their class.

@@ -63,6 +63,7 @@ def test_checks_on_the_frame() -> None:
     )
     assert check_expectations(frame, {"columns": ["Model", "Price"], "rows": [5, 5]}) == []
     assert check_expectations(frame, {"unique": ["Model", "Inst. Type"]}) == []
+    assert check_expectations(frame.dropna(), {"complete": ["Price", "Model"]}) == []
     assert check_expectations(
         frame,
         {
@@ -126,6 +127,7 @@ Expectations
    :expect-columns: Model, Inst. Type, Price
    :expect-rows: 3..5
    :expect-unique: Model, Inst. Type
+   :expect-complete: Price
    :max-rows: 2
 
    df = pd.read_csv('results.csv').merge(pd.read_csv('prices.csv'))
@@ -152,17 +154,17 @@ def test_each_failed_expectation_is_a_located_warning_and_the_table_stays(
     app = build({"index.rst": PAGE, "results.csv": RESULTS, "prices.csv": PRICES})
     index = Path(app.srcdir) / "index.rst"
     assert warnings_of(app) == [
-        f"{index}:12: WARNING: df-table 'left-join' fails :expect-columns: Model, Cost: "
+        f"{index}:13: WARNING: df-table 'left-join' fails :expect-columns: Model, Cost: "
         "the result lacks 'Cost' (it has 'Model', 'Inst. Type', 'Throughput', 'Price') "
         "[df_table.expect]",
-        f"{index}:12: WARNING: df-table 'left-join' fails :expect-rows: >= 10: "
+        f"{index}:13: WARNING: df-table 'left-join' fails :expect-rows: >= 10: "
         "the result has 5 rows [df_table.expect]",
-        f"{index}:12: WARNING: df-table 'left-join' fails :expect-unique: Model: "
+        f"{index}:13: WARNING: df-table 'left-join' fails :expect-unique: Model: "
         "2 rows repeat a key; the first, row 2, has Model='BERT' [df_table.expect]",
-        f"{index}:12: WARNING: df-table 'left-join' fails :expect-complete: Price: "
+        f"{index}:13: WARNING: df-table 'left-join' fails :expect-complete: Price: "
         "1 row has missing values: row 4 (Model='GPT', Inst. Type='trn1n.32xlarge', "
         "Throughput='40') lacks 'Price' [df_table.expect]",
-        f"{index}:21: WARNING: df-table fails :expect-rows: 1: the result has 2 rows "
+        f"{index}:22: WARNING: df-table fails :expect-rows: 1: the result has 2 rows "
         "[df_table.expect]",
     ]
     page = BeautifulSoup((out_dir(app) / "index.html").read_text(), "html.parser")

@@ -250,7 +250,7 @@ CASES = [
         "import os, pickle, struct, sys\n"
         "table = {'header': [['a']], 'body': [[1]], 'spans': [], 'index_columns': 0,"
         " 'columns': [['number', 'right']], 'sort_keys': [None], 'truncated': 0,"
-        " 'caption': '', 'csv': None, 'ignored': []}\n"
+        " 'caption': '', 'csv': None, 'ignored': [], 'expectations': []}\n"
         "result = {'table': table, 'chart': None, 'error': None, 'files_read': [],"
         " 'read_stamps': [], 'output': '', 'seconds': 0.0}\n"
         "data = pickle.dumps(result)\n"

@@ -3,7 +3,8 @@
 ``.ci/run`` runs every session. Each test session builds its environment with
 uv and installs the package (editable) constrained by a pins file:
 
-* ``newest``: the newest releases on Python 3.13, with the ``test`` extra; the
+* ``newest``: the newest releases on Python 3.13, with the ``test`` extra (polars,
+  pyarrow and narwhals included, for the other DataFrame libraries); the
   whole suite (browser, packaging, docs, lint and types included).
 * ``site``: the public benchmark site's pins on Python 3.10 (Sphinx 5.3,
   docutils 0.19, sphinx-design 0.3, myst-parser 1.0, numpy < 2).

@@ -4,16 +4,22 @@ Compares, for the same snippets, plain in-process ``exec`` + ``render_result``
 (what an unsandboxed directive would do) with :class:`SnippetRunner.run` in
 each sandbox mode: a request to the worker, which forks a child per snippet
 (confined with the guard alone, or with Landlock and the guard), the answer
-back. Also measures how long starting a worker takes. Run with::
+back. Also measures how long starting a worker takes. With ``--baseline-src``
+(the ``src`` folder of another checkout, e.g. ``git worktree add /tmp/base
+dcef76f``, the last persistent worker), that version's runner is timed too,
+in a subprocess, snippet by snippet alternating with the others. Run with::
 
-    python benchmarks/overhead.py [--tables 200] [--starts 5]
+    python benchmarks/overhead.py [--tables 200] [--starts 5] [--baseline-src DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import builtins
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +57,49 @@ def in_process(code: str) -> None:
     render_result(namespace, "df", {})  # what the worker does with default options
 
 
+SERVE = """\
+import json, sys, tempfile, time
+from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner
+srcdir = tempfile.mkdtemp(prefix="df-table-bench-base-")
+runner = SnippetRunner(RunnerSettings(srcdir=srcdir, memory_limit=4 * 2**30))
+for line in sys.stdin:
+    code = json.loads(line)
+    started = time.perf_counter()
+    result = runner.run(code, cwd=srcdir)
+    spent = (time.perf_counter() - started) * 1000
+    print(json.dumps(spent if result.error is None else result.error.message), flush=True)
+runner.close()
+"""
+
+
+class Baseline:
+    """Another checkout's runner, in a subprocess that times each snippet itself."""
+
+    def __init__(self, src: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(src)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SERVE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+
+    def __call__(self, code: str) -> float:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(code) + "\n")
+        self.proc.stdin.flush()
+        answer = json.loads(self.proc.stdout.readline())
+        if not isinstance(answer, float):
+            raise RuntimeError(f"baseline: {answer}")
+        return answer
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
 def per_table_ms(
     runs: tuple[Callable[[str], object], ...], codes: list[str]
 ) -> list[tuple[float, float]]:
@@ -63,8 +112,9 @@ def per_table_ms(
     for code in codes:
         for run, spent in zip(runs, times, strict=True):
             started = time.perf_counter()
-            run(code)
-            spent.append((time.perf_counter() - started) * 1000)
+            own = run(code)  # a float: the way timed itself (a subprocess)
+            elapsed = (time.perf_counter() - started) * 1000
+            spent.append(own if isinstance(own, float) else elapsed)
     return [(statistics.fmean(spent), statistics.median(spent)) for spent in times]
 
 
@@ -72,6 +122,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=200, help="snippets per frame size")
     parser.add_argument("--starts", type=int, default=5, help="worker starts to time")
+    parser.add_argument("--baseline-src", type=Path, help="another checkout's src folder")
     args = parser.parse_args(argv)
 
     srcdir = tempfile.mkdtemp(prefix="df-table-bench-")
@@ -89,7 +140,13 @@ def main(argv: list[str]) -> None:
 
         return run
 
-    ways = (in_process, in_worker(runners["guard"]), in_worker(runners["auto"]))
+    baseline = Baseline(args.baseline_src) if args.baseline_src else None
+    ways: tuple[Callable[[str], object], ...] = (
+        in_process,
+        in_worker(runners["guard"]),
+        in_worker(runners["auto"]),
+        *([baseline] if baseline else []),
+    )
     print(f"python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}")
     starts = []
     for _ in range(args.starts):
@@ -112,12 +169,19 @@ def main(argv: list[str]) -> None:
         for code in codes[:5]:  # warm up every path (imports, worker start, caches)
             for way in ways:
                 way(code)
-        base, guard, both = per_table_ms(ways, codes)
+        measured = per_table_ms(ways, codes)
+        base, guard, both = measured[:3]
         cells = [f"{m:7.2f} / {d:6.2f}" for m, d in (base, guard, both)]
         cells += [f"{w[0] - base[0]:7.2f} / {w[1] - base[1]:6.2f}" for w in (guard, both)]
+        if baseline:
+            old = measured[3]
+            cells += [f"{old[0]:7.2f} / {old[1]:6.2f}"]
+            cells += [f"{both[0] - old[0]:7.2f} / {both[1] - old[1]:6.2f}"]
         print(f"{rows:>4}x{columns:<3} " + " ".join(f"{c:>16}" for c in cells))
     for runner in runners.values():
         runner.close()
+    if baseline:
+        baseline.close()
     Path(srcdir).rmdir()
 
 

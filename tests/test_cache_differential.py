@@ -38,7 +38,7 @@ from sphinx.testing.util import SphinxTestApp
 
 pytestmark = [pytest.mark.matrix, pytest.mark.slow]
 
-PAGES = ("data", "helper", "helper2", "depends")
+PAGES = ("data", "helper", "helper2", "depends", "shared")
 DIGITS = st.integers(min_value=0, max_value=9)
 #: Reads ``notes.db`` in SQLite's C code (``ATTACH`` raises no audit event), past
 #: the file guard: only ``:depends:`` covers it.
@@ -86,14 +86,23 @@ class CacheDifferential(RuleBasedStateMachine):
         self.src = self.root / "src"
         self.src.mkdir()
         self.last_mtime = 0
-        self.state = {"csv": (1, 2), "helper": 3, "scale": 1, "preamble": 1, "notes": 4}
+        self.state = {
+            "csv": (1, 2),
+            "helper": 3,
+            "scale": 1,
+            "preamble": 1,
+            "notes": 4,
+            "shared": 5,
+            "allowed": True,
+        }
+        (self.root / "shared").mkdir()
         self.max_rows: int | None = None
         self.csv_deleted = False
         self._write(
             "index.rst",
             "Index\n=====\n\n.. toctree::\n\n" + "".join(f"   {page}\n" for page in PAGES),
         )
-        for name in ("conf.py", "data.csv", "helpers.py", "notes.db", *PAGES):
+        for name in ("conf.py", "data.csv", "helpers.py", "notes.db", "shared.csv", *PAGES):
             self._render(name)
 
     def teardown(self) -> None:
@@ -115,11 +124,23 @@ class CacheDifferential(RuleBasedStateMachine):
     def _render(self, name: str) -> None:
         state = self.state
         if name == "conf.py":
+            allowed = "['../shared']" if state["allowed"] else "[]"
             self._write(
                 name,
                 "import os, sys\nsys.path.insert(0, os.path.abspath('.'))\n"
                 "extensions = ['sphinx_df_table']\n"
-                f"df_table_preamble = 'OFFSET = {state['preamble']}'\n",
+                f"df_table_preamble = 'OFFSET = {state['preamble']}'\n"
+                f"df_table_allowed_paths = {allowed}\n",
+            )
+        elif name == "shared.csv":
+            # Outside the source folder, in a folder of df_table_allowed_paths.
+            path = self.root / "shared" / name
+            path.write_text(f"s\n{state['shared']}\n", encoding="utf-8")
+            self._advance(path)
+        elif name == "shared":
+            self._write(
+                "shared.rst",
+                "Shared\n======\n\n.. df-table::\n\n   df = pd.read_csv('../shared/shared.csv')\n",
             )
         elif name == "data.csv":
             a, b = state["csv"]
@@ -174,6 +195,16 @@ class CacheDifferential(RuleBasedStateMachine):
         self.state["notes"] = value
         self._render("notes.db")
 
+    @rule(value=DIGITS)
+    def edit_allowed_file_keeping_its_size(self, value: int) -> None:
+        self.state["shared"] = value
+        self._render("shared.csv")
+
+    @rule()
+    def toggle_allowed_paths(self) -> None:
+        self.state["allowed"] = not self.state["allowed"]
+        self._render("conf.py")
+
     @rule(scale=st.integers(min_value=1, max_value=3))
     def edit_snippet(self, scale: int) -> None:
         self.state["scale"] = scale
@@ -218,6 +249,7 @@ class CacheDifferential(RuleBasedStateMachine):
         assert len(clean["helper"]) == len(clean["helper2"]) == len(clean["depends"]) == 1
         assert f"<p>note {self.state['notes']}</p>" in clean["depends"][0]
         assert len(clean["data"]) == (0 if self.csv_deleted else 1)
+        assert len(clean["shared"]) == (1 if self.state["allowed"] else 0)
 
 
 def test_incremental_builds_with_the_cache_match_clean_builds() -> None:
@@ -233,3 +265,30 @@ def test_incremental_builds_with_the_cache_match_clean_builds() -> None:
             phases=[Phase.explicit, Phase.reuse, Phase.generate],
         ),
     )
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        # A data file in a folder of df_table_allowed_paths, edited: the page
+        # must be read again (it was not, once).
+        [("edit_allowed_file_keeping_its_size", 7)],
+        # Two pages import one helper module; it is edited.
+        [("edit_helper_module", 42)],
+        [("toggle_allowed_paths", None), ("toggle_allowed_paths", None)],
+        [("edit_depends_file_keeping_its_size", 9)],
+    ],
+    ids=["allowed-file", "helper-module", "allowed-paths-off-on", "depends-file"],
+)
+def test_known_sequences(steps: list[tuple[str, int | None]]) -> None:
+    """Sequences the state machine must handle, run every time (the random
+    search of a few examples may not draw them)."""
+    machine = CacheDifferential()
+    try:
+        machine.incremental_build_matches_a_clean_one()
+        for rule_name, value in steps:
+            rule_method = getattr(machine, rule_name)
+            rule_method() if value is None else rule_method(value)
+            machine.incremental_build_matches_a_clean_one()
+    finally:
+        machine.teardown()

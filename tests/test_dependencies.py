@@ -47,8 +47,9 @@ PAGES: dict[str, set[str]] = {
     # The snippet fails after reading: fixing the data must rebuild the page.
     "failing": {"data/failing.csv"},
     "depends": {"notes/extra.txt", "data/own.csv"},
-    # Allowed to read, but outside the source directory: not a dependency.
-    "outside": set(),
+    # Outside the source directory, in a folder of df_table_allowed_paths: the
+    # numbers on the page come from it, so a change must rebuild the page.
+    "outside": {"../shared/outside.csv"},
     # Files that do not exist are never dependencies (Sphinx would re-read the
     # page on every build).
     "maybe": set(),
@@ -151,7 +152,22 @@ def test_touching_a_file_rereads_exactly_its_pages(
     assert project.rebuild()[1] == []
 
 
-def test_files_outside_the_source_dir_never_trigger_rebuilds(project: Project) -> None:
-    os.utime(project.srcdir.parent / "shared" / "outside.csv")
-    _, read = project.rebuild()
-    assert read == []
+def test_a_file_in_an_allowed_folder_rereads_its_page(project: Project) -> None:
+    """Issue #12: a data file outside the source folder (df_table_allowed_paths)
+    is an input like any other; editing it updates the table."""
+    outside = project.srcdir.parent / "shared" / "outside.csv"
+    frame = pd.read_csv(outside)
+    time.sleep(0.01)
+    frame.assign(a=frame["a"] + 100).to_csv(outside, index=False)
+    app, read = project.rebuild()
+    assert read == ["outside"]
+    html = (Path(app.outdir) / "outside.html").read_text(encoding="utf-8")
+    assert "<p>101</p>" in html
+    assert project.rebuild()[1] == []
+
+
+def test_library_files_never_trigger_rebuilds(project: Project) -> None:
+    """Files outside the source and allowed folders (the Python installation)
+    are covered by the library versions in the cache key, not by Sphinx."""
+    noted = {d for deps in project.first.env.dependencies.values() for d in map(str, deps)}
+    assert not any("site-packages" in d or d.endswith(".py") for d in noted), noted

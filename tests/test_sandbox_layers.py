@@ -37,6 +37,8 @@ from sphinx_df_table.worker.confinement import drop_capabilities, landlock_rules
 from sphinx_df_table.worker.guard import Guard, Policy
 from sphinx_df_table.worker.limits import apply_hard_limits
 
+from .helpers import make_app, run_sphinx_build, status_text, write_project
+
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the kernel layer and /proc are Linux's"
 )
@@ -374,3 +376,67 @@ def test_signals_to_the_victim_are_really_possible_outside(scene: Scene) -> None
     os.kill(scene.victim.pid, signal.SIGKILL)
     scene.victim.wait()
     assert "victim killed" in scene.evidence()
+
+
+def test_the_snippet_process_holds_only_its_own_answer_pipe(tmp_path: Path) -> None:
+    runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path)))
+    try:
+        result = runner.run(
+            "fds = sorted(int(n) for n in os.listdir('/proc/self/fd'))\n"
+            "open_fds = [n for n in fds if n > 2 and os.path.exists(f'/proc/self/fd/{n}')]\n"
+            "kinds = [os.readlink(f'/proc/self/fd/{n}').split(':')[0] for n in open_fds]\n"
+            "df = pd.DataFrame({'kinds': [' '.join(kinds)]})",
+            cwd=str(tmp_path),
+            preamble="import os",
+        )
+    finally:
+        runner.close()
+    assert result.table is not None, result.error
+    # Beyond stdin, stdout and stderr: one pipe, the answer's.
+    assert result.table.body[0][0] == "pipe", result.table.body
+
+
+@pytest.mark.parametrize(
+    ("conf", "mode"),
+    [
+        ("", f"landlock ABI {ABI}"),
+        ("df_table_sandbox = 'guard'\n", "guard only"),
+        ("df_table_allow_unsafe = True\n", "unsafe"),
+    ],
+)
+def test_the_build_summary_names_the_mode(build, conf: str, mode: str) -> None:  # type: ignore[no-untyped-def]
+    if ABI < 1 and "landlock" in mode:
+        pytest.skip("no Landlock on this kernel")
+    app = build(
+        {"index.rst": "T\n=\n\n.. df-table::\n\n   df = pd.DataFrame({'a': [1]})\n"},
+        conf=conf + "df_table_cache = False\n",
+    )
+    assert f"(sandbox: {mode})" in status_text(app)
+
+
+def test_insisting_on_landlock_without_it_stops_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sphinx.errors import ConfigError
+
+    monkeypatch.setattr(landlock, "abi_version", lambda: 0)
+    src = write_project(
+        tmp_path / "src", {"index.rst": "T\n=\n"}, "df_table_sandbox = 'landlock'\n"
+    )
+    with pytest.raises(ConfigError, match="does not enforce Landlock"):
+        make_app("html", src)
+
+
+def test_a_parallel_build_confines_every_reader(tmp_path: Path) -> None:
+    """-j 2: each reader process's worker confines its snippets the same way."""
+    (tmp_path / "secret.txt").write_text(SECRET)
+    pages = {
+        f"p{n}.rst": f"P{n}\n==\n\n.. df-table::\n\n   df = pd.read_csv('../secret.txt')\n"
+        for n in range(6)
+    }
+    pages["index.rst"] = "I\n=\n\n.. toctree::\n\n" + "".join(f"   p{n}\n" for n in range(6))
+    src = write_project(tmp_path / "src", pages, "df_table_cache = False\n")
+    result = run_sphinx_build(src, tmp_path / "out", "-j", "2", timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("[df_table.access]") == 6, result.stderr
+    assert SECRET not in "".join(p.read_text() for p in (tmp_path / "out").glob("p*.html"))

@@ -18,6 +18,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """
     from .build_summary import setup_summary
     from .config import setup_config
+    from .directives.ahead import setup_ahead
     from .directives.chart import setup_chart
     from .directives.table import setup_directive
     from .output.assets import setup_assets
@@ -31,6 +32,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_assets(app)
     setup_summary(app)
     setup_sources(app)
+    setup_ahead(app)
     return {
         "version": __version__,
         # Per-document table records (build_summary.py) and data files

@@ -142,6 +142,11 @@ class DfTableConfig:
         "are removed at the end of a build. 0/None: no limit.",
         parse_size,
     )
+    execute_ahead: bool = _field(
+        True,
+        (bool,),
+        "Start snippets before their pages are parsed, several at a time.",
+    )
     interactive: bool = _field(
         False, (bool,), "Make every table interactive in HTML (sort, filter, sticky header)."
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import re
 import select
 import struct
 import time
@@ -235,6 +236,19 @@ _ALIGNMENTS = get_args(Alignment)
 _FORMATTED = "formatted"
 _KINDS = get_args(ColumnKind)
 
+_COLOUR = r"#[0-9a-f]{6}"
+_DECLARATION = (
+    rf"background-color: {_COLOUR}|color: {_COLOUR}|font-weight: bold|font-style: italic"
+    r"|text-decoration: (?:underline|line-through)"
+    rf"|background: linear-gradient\(90deg(?:, (?:{_COLOUR}|transparent) \d{{1,3}}\.\d%)+\)"
+)
+#: The CSS a styled cell may carry (what :mod:`~sphinx_df_table.worker.cell_styles`
+#: makes of a Styler's): ``; ``-separated declarations of colours as ``#rrggbb``,
+#: bold, italic, underline or line-through, and a bar's horizontal gradient.
+#: Nothing else, so the text is safe in an HTML ``style`` attribute and easy
+#: to turn into LaTeX.
+CELL_STYLE = re.compile(rf"(?:{_DECLARATION})(?:; (?:{_DECLARATION}))*")
+
 
 @dataclass(frozen=True)
 class TableData:
@@ -270,6 +284,13 @@ class TableData:
     #: Expectations (``:expect-*:``) the result failed: ``[option, what was
     #: found]`` each, ``option`` without colons (``"expect-rows"``).
     expectations: list[list[str]] = field(default_factory=list)
+    #: The distinct CSS texts of styled body cells (a Styler's; see :data:`CELL_STYLE`).
+    styles: list[str] = field(default_factory=list)
+    #: ``[row, column, style]`` of each styled body cell: ``row`` counts body
+    #: rows, ``column`` includes the index columns, ``style`` indexes ``styles``.
+    styled: list[list[int]] = field(default_factory=list)
+    #: ``[row, column]`` of each body cell that ``:highlight:`` marks as best.
+    highlighted: list[list[int]] = field(default_factory=list)
 
     @property
     def n_columns(self) -> int:
@@ -299,6 +320,9 @@ class TableData:
             "csv": self.csv,
             "ignored": self.ignored,
             "expectations": self.expectations,
+            "styles": self.styles,
+            "styled": self.styled,
+            "highlighted": self.highlighted,
         }
         width = len(self.body[0]) if self.body else 0
         if width and all(len(row) == width for row in self.body):
@@ -317,7 +341,8 @@ class TableData:
         Raises :class:`ProtocolError` when a field is missing or of the wrong
         type, or when a row, ``columns`` or ``sort_keys`` does not have one
         entry per column (and each key list one key per body row), or a span
-        or ``index_columns`` lies outside the table.
+        or ``index_columns`` lies outside the table, or a style is not of
+        :data:`CELL_STYLE`, or a styled or highlighted cell is not a body cell.
         """
         fields = _fields(
             data,
@@ -333,6 +358,9 @@ class TableData:
                 "csv",
                 "ignored",
                 "expectations",
+                "styles",
+                "styled",
+                "highlighted",
             ),
         )
         header = _rows(fields["header"], "the table header")
@@ -362,6 +390,7 @@ class TableData:
         index_columns = _count(fields["index_columns"], "index_columns")
         if index_columns > width:
             raise _fail("index_columns", f"is {index_columns} for {width} columns")
+        styles = [_style(text) for text in _texts(fields["styles"], "styles")]
         return cls(
             header,
             body,
@@ -377,6 +406,15 @@ class TableData:
                 _pair(pair, "a failed expectation", "[option, found]")
                 for pair in _list(fields["expectations"], "expectations")
             ],
+            styles=styles,
+            styled=[
+                _body_cell(cell, len(body), width, 3, len(styles))
+                for cell in _list(fields["styled"], "styled")
+            ],
+            highlighted=[
+                _body_cell(cell, len(body), width, 2, 0)
+                for cell in _list(fields["highlighted"], "highlighted")
+            ],
         )
 
 
@@ -386,6 +424,23 @@ def _pair(value: Any, what: str, shape: str) -> list[str]:
     if len(pair) != 2:
         raise _fail(what, f"is {pair!r}, not {shape}")
     return pair
+
+
+def _style(value: str) -> str:
+    """One cell style, which must be of the :data:`CELL_STYLE` grammar."""
+    if not CELL_STYLE.fullmatch(value):
+        raise _fail("a cell style", f"{value[:80]!r} is not of the cell style grammar")
+    return value
+
+
+def _body_cell(value: Any, rows: int, width: int, size: int, styles: int) -> list[int]:
+    """``[row, column]`` of a body cell, with a style index after them when ``size`` is 3."""
+    numbers = [_count(number, "a styled cell") for number in _list(value, "a styled cell")]
+    if len(numbers) != size or numbers[0] >= rows or numbers[1] >= width:
+        raise _fail("a styled cell", f"{numbers} is not a body cell of the {rows}x{width} table")
+    if size == 3 and numbers[2] >= styles:
+        raise _fail("a styled cell", f"{numbers} names style {numbers[2]} of {styles}")
+    return numbers
 
 
 def _ignored(value: Any) -> list[str]:

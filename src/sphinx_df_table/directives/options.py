@@ -93,6 +93,30 @@ def text_option(argument: str | None) -> str:
     return argument or ""
 
 
+def highlight_option(argument: str | None) -> list[list[str]]:
+    """One ``min Column label`` or ``max Column label`` per line.
+
+    Returns ``[how, label]`` pairs (``how`` lower-cased); raises
+    ``ValueError`` for a line that does not start with ``min`` or ``max``
+    followed by a label.
+    """
+    pairs = []
+    for line in str(directives.unchanged_required(argument)).splitlines():
+        if not line.strip():
+            continue
+        how, _, label = line.strip().partition(" ")
+        if how.lower() not in ("min", "max") or not label.strip():
+            raise ValueError(f"{line.strip()!r} is not 'min Column label' or 'max Column label'")
+        pairs.append([how.lower(), label.strip()])
+    return pairs
+
+
+def label_lines(argument: str | None) -> list[str]:
+    """One column label (or index level name) per line, as written."""
+    text = str(directives.unchanged_required(argument))
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 #: The rendering options of ``df-table``; each maps to a TableOptions field.
 RENDER_OPTIONS: dict[str, tuple[str, Any]] = {
     "index": ("index", index_option),
@@ -101,6 +125,8 @@ RENDER_OPTIONS: dict[str, tuple[str, Any]] = {
     "na-rep": ("na_rep", text_option),
     "thousands": ("thousands", directives.unchanged_required),
     "max-rows": ("max_rows", directives.nonnegative_int),
+    "highlight": ("highlight", highlight_option),
+    "highlight-by": ("highlight_by", label_lines),
 }
 
 

@@ -15,9 +15,11 @@ docutils error, and the rest of the page still builds.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -32,7 +34,7 @@ from ..config import DfTableConfig, get_config
 from ..diagnostics import LOGGER, DfTableWarning, warn
 from ..errors import DfTableError
 from ..execute.result_cache import ResultCache, cache_key, changed_files
-from ..execute.runner import RunnerSettings, SnippetRunner, WorkerStartError
+from ..execute.runner import RunnerSettings, SnippetRunner, Ticket, WorkerStartError
 from ..messages import FileStamp, SnippetError, SnippetResult
 from ..output.sources import data_files, note_data_files
 
@@ -103,6 +105,75 @@ def convert_options(raw: dict[str, str | None], converters: dict[str, Converter]
     return converted
 
 
+@dataclass(frozen=True)
+class SnippetPlan:
+    """What a snippet directive asks for: the runner's arguments, the cache key.
+
+    ``request`` holds :meth:`SnippetRunner.run`'s keyword arguments;
+    ``key`` the result-cache key ("" when the cache is not used); ``depends``
+    the absolute ``:depends:`` paths; ``identity`` a text that is equal for
+    two plans exactly when their requests are (how a result run ahead is
+    matched with its directive).
+    """
+
+    request: dict[str, Any]
+    key: str
+    depends: list[Path]
+    identity: str
+
+
+def plan_snippet(
+    code: str,
+    options: dict[str, Any],
+    config: DfTableConfig,
+    directory: Path,
+    render: dict[str, Any],
+) -> SnippetPlan:
+    """The plan of a snippet with converted ``options``, run in ``directory``.
+
+    ``render`` is the directive's render spec. The one place both the
+    directive and the execute-ahead scan (:mod:`~sphinx_df_table.directives.ahead`)
+    build requests and keys, so that they agree.
+    """
+    result_var = options.get("df-var", "df")
+    depends = [(directory / name).resolve() for name in options.get("depends", [])]
+    request = {
+        "code": code,
+        "cwd": str(directory),
+        "preamble": config.preamble,
+        "result_var": result_var,
+        "timeout": options.get("timeout", config.timeout),
+        "render": render,
+    }
+    key = ""
+    if config.cache and "no-cache" not in options:
+        key = cache_key(
+            code=code,
+            preamble=config.preamble,
+            result_var=result_var,
+            cwd=str(directory),
+            render=render,
+            allowed_paths=config.allowed_paths,
+            allow_unsafe=config.allow_unsafe,
+            depends=[str(path) for path in depends],
+            sandbox=config.sandbox,
+        )
+    identity = json.dumps(request, sort_keys=True, default=str)
+    return SnippetPlan(request, key, depends, identity)
+
+
+@dataclass
+class Ahead:
+    """A snippet found before its directive ran: its cached result (``hit``), or
+    the ticket of its run, with its ``:depends:`` stamps from before that run."""
+
+    hit: SnippetResult | None = None
+    ticket: Ticket | None = None
+    depends_stamps: list[FileStamp] = field(default_factory=list)
+    #: The size of the hit's cache entry (counted against ahead.HIT_BUDGET).
+    hit_bytes: int = 0
+
+
 class _RunnerSlot:
     """Holds the runner on the environment without pickling it.
 
@@ -115,6 +186,16 @@ class _RunnerSlot:
 
     def __init__(self) -> None:
         self.runner: SnippetRunner | None = None
+        #: Snippets found and started ahead of their directives, by plan identity.
+        self.ahead: dict[str, Ahead] = {}
+        #: How many directives used a result run ahead (for tests and ``-v``).
+        self.ahead_used = 0
+        #: Bytes of cache entries held in ``ahead`` (see ahead.HIT_BUDGET).
+        self.ahead_hit_bytes = 0
+        #: ``sphinx-build -j``: how many processes share the machine's cores.
+        self.jobs = 1
+        #: Whether this build reads its documents in one process (see ahead.py).
+        self.serial = True
         self.cache_write_failed = False
 
     def __reduce__(self) -> tuple[type[_RunnerSlot], tuple[()]]:
@@ -147,6 +228,8 @@ def get_runner(env: BuildEnvironment) -> SnippetRunner:
                 memory_limit=config.memory_limit_bytes,
                 sandbox=config.sandbox,
                 max_result_size=config.max_result_size_bytes,
+                # The cores this process may use, shared with the other -j processes.
+                max_children=max(1, available_cores() // slot.jobs),
             )
         )
     return slot.runner
@@ -158,6 +241,9 @@ def reset_runner(app: Sphinx, _exception: BaseException | None = None) -> None:
     A failure to write the cache is forgotten too: the next build tries again."""
     slot = _slot(app.env)
     slot.cache_write_failed = False
+    slot.ahead.clear()
+    slot.ahead_hit_bytes = 0
+    slot.jobs = max(1, int(getattr(app, "parallel", 1) or 1))
     if slot.runner is not None:
         slot.runner.close()
         slot.runner = None
@@ -332,38 +418,31 @@ class SnippetDirective(SphinxDirective):
         cache that cannot be written gives one ``df_table.cache`` warning; the
         build goes on without storing.
         """
-        code = "\n".join(self.content)
-        result_var = options.get("df-var", "df")
-        render = self.render_spec(options)
-        depends = [(directory / name).resolve() for name in options.get("depends", [])]
-        # Stamped before the run, like the files the snippet reads when it opens them.
-        depends_stamps = _stamps_of(depends)
+        plan = plan_snippet(
+            "\n".join(self.content), options, config, directory, self.render_spec(options)
+        )
+        key = plan.key
         cache = ResultCache(
             Path(self.env.doctreedir) / CACHE_FOLDER, [str(self.env.srcdir), *config.allowed_paths]
         )
-        key = ""
-        if config.cache and "no-cache" not in options:
-            key = cache_key(
-                code=code,
-                preamble=config.preamble,
-                result_var=result_var,
-                cwd=str(directory),
-                render=render,
-                allowed_paths=config.allowed_paths,
-                allow_unsafe=config.allow_unsafe,
-                depends=[str(path) for path in depends],
-                sandbox=config.sandbox,
-            )
-            if (hit := cache.get(key)) is not None:
-                return hit, True, key
-        result = get_runner(self.env).run(
-            code,
-            cwd=str(directory),
-            preamble=config.preamble,
-            result_var=result_var,
-            timeout=options.get("timeout", config.timeout),
-            render=render,
-        )
+        slot = _slot(self.env)
+        ahead = slot.ahead.pop(plan.identity, None)
+        if ahead is not None and ahead.hit is not None:  # looked up by the scan
+            slot.ahead_hit_bytes -= ahead.hit_bytes
+            return ahead.hit, True, key
+        if key and ahead is None and (hit := cache.get(key)) is not None:
+            return hit, True, key
+        runner = get_runner(self.env)
+        result = runner.collect(ahead.ticket) if ahead and ahead.ticket else None
+        if result is not None:
+            assert ahead is not None
+            slot.ahead_used += 1
+            # Stamped when it was submitted: before its run, like the files it reads.
+            depends_stamps = ahead.depends_stamps
+        else:
+            # Stamped before the run, like the files the snippet reads when it opens them.
+            depends_stamps = _stamps_of(plan.depends)
+            result = runner.run(**plan.request)
         if result.error is not None:
             return result, False, key
         if changed := changed_files(cache.dependencies(result, depends_stamps)):
@@ -376,7 +455,7 @@ class SnippetDirective(SphinxDirective):
                 self.get_location(),
             )
             return result, False, key
-        if key and len(depends_stamps) == len(depends):
+        if key and len(depends_stamps) == len(plan.depends):
             self._store(cache, key, result, depends_stamps)
         return result, False, key
 
@@ -403,13 +482,18 @@ class SnippetDirective(SphinxDirective):
     ) -> None:
         """Rebuild this document when a file its snippet read changes.
 
-        Only existing files under the source directory are noted: Sphinx
-        re-reads a document on every build when a noted file is missing.
+        Only existing files under the source directory and the folders of
+        :confval:`df_table_allowed_paths` are noted (library files are covered
+        by the cache key's versions; Sphinx re-reads a document on every build
+        when a noted file is missing).
         """
-        srcdir = Path(self.env.srcdir).resolve()
+        roots = [
+            Path(root).resolve()
+            for root in (self.env.srcdir, *get_config(self.config).allowed_paths)
+        ]
         for name in result.files_read:
             path = Path(name)
-            if path.is_relative_to(srcdir) and path.is_file():
+            if any(path.is_relative_to(root) for root in roots) and path.is_file():
                 self.env.note_dependency(os.fspath(path))
         for name in depends:
             path = (directory / name).resolve()
@@ -455,6 +539,14 @@ class SnippetDirective(SphinxDirective):
             f" (relative paths resolve against the folder of the included file,"
             f" {directory}; the file exists next to the document: write {relative!r})"
         )
+
+
+def available_cores() -> int:
+    """How many CPU cores this process may run on (its affinity mask where known)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # macOS
+        return os.cpu_count() or 1
 
 
 def _stamps_of(paths: list[Path]) -> list[FileStamp]:

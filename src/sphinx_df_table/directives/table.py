@@ -25,7 +25,7 @@ from ..output.interactive import (
     enhance_table,
     wants_download,
 )
-from ..output.latex import DfTableLatexColumns
+from ..output.latex import DfTableLatexColumns, DfTableLatexStyles
 from ..output.sources import sources_line
 from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser
 from .options import (
@@ -172,4 +172,5 @@ def setup_directive(app: Sphinx) -> None:
     setup_html(app)
     app.add_post_transform(ExpandCompactRows)
     app.add_post_transform(DfTableLatexColumns)
+    app.add_post_transform(DfTableLatexStyles)
     setup_snippet_runner(app)

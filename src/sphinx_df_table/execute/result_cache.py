@@ -4,9 +4,10 @@ An entry is keyed by everything that decides the result but files: the
 snippet, the preamble, the result variable, the directory it runs in, the
 render options, the sandbox settings (the resolved ``df_table_allowed_paths``
 and ``df_table_allow_unsafe``), the ``:depends:`` files named, the versions of
-Python, pandas, numpy and matplotlib, and a fingerprint of the code that
-computes results (the worker package and the message schema), so that a new
-release or a local edit of that code never serves an old result.
+Python, pandas, numpy, matplotlib, polars, pyarrow and narwhals, and a
+fingerprint of the code that computes results (the worker package and the
+message schema), so that a new release or a local edit of that code never
+serves an old result.
 
 An entry also stamps the files the result depends on: those the snippet read
 under the source directory or ``df_table_allowed_paths`` (a module's ``.py``
@@ -57,7 +58,7 @@ def _library_versions() -> tuple[str, ...]:
     def of(name: str) -> str:
         try:
             return version(name)
-        except PackageNotFoundError:  # matplotlib is optional (the charts extra)
+        except PackageNotFoundError:  # matplotlib, polars, ... are optional (extras)
             return "-"
 
     return (
@@ -65,6 +66,10 @@ def _library_versions() -> tuple[str, ...]:
         of("pandas"),
         of("numpy"),
         of("matplotlib"),
+        # Frames of these libraries become pandas ones by their conversions.
+        of("polars"),
+        of("pyarrow"),
+        of("narwhals"),
         _result_code_fingerprint(),
         str(CACHE_FORMAT),
     )
@@ -245,6 +250,13 @@ class ResultCache:
         with contextlib.suppress(OSError):  # a read-only cache still serves hits
             os.utime(path)
         return result
+
+    def entry_size(self, key: str) -> int:
+        """The size in bytes of the entry stored under ``key`` (0 when there is none)."""
+        try:
+            return self._path(key).stat().st_size
+        except OSError:
+            return 0
 
     def put(self, key: str, result: SnippetResult, depends: Iterable[FileStamp] = ()) -> bool:
         """Store a successful result (a table or a chart) under ``key``.

@@ -62,7 +62,8 @@ class RunnerSettings:
     ``sandbox`` is ``df_table_sandbox`` (``"auto"``, ``"landlock"`` or
     ``"guard"``); ``memory_limit`` caps each snippet's address space, in bytes
     (``None``: no cap); ``max_result_size`` caps an answer, in bytes;
-    ``sys_path`` is the worker's ``sys.path``.
+    ``sys_path`` is the worker's ``sys.path``; ``max_children`` how many
+    snippets run at once.
     """
 
     srcdir: str
@@ -72,6 +73,8 @@ class RunnerSettings:
     sys_path: tuple[str, ...] = field(default_factory=lambda: tuple(sys.path))
     sandbox: str = "auto"
     max_result_size: int | None = None
+    #: How many snippets the worker runs at once (its child processes).
+    max_children: int = 1
 
 
 class _WorkerHandle:
@@ -81,6 +84,11 @@ class _WorkerHandle:
         self.owner_pid = os.getpid()
         self.tmpdir = tempfile.mkdtemp(prefix="df-table-")
         self.requests = 0
+        #: Requests sent and not yet answered: id -> timeout in seconds.
+        self.pending: dict[int, float] = {}
+        #: Answers received and not yet collected: id -> result.
+        self.done: dict[int, SnippetResult] = {}
+        self.last_answer = time.monotonic()
         self.max_result_size = settings.max_result_size
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
@@ -137,6 +145,7 @@ class _WorkerHandle:
             "memory_limit": settings.memory_limit,
             "max_result_size": settings.max_result_size,
             "parent_pid": self.owner_pid,
+            "max_children": settings.max_children,
         }
         try:
             messages.write_message(self.req_w, init)
@@ -204,51 +213,87 @@ class _WorkerHandle:
             return "no log"
         return text.strip()[-2000:] or "no log"
 
-    def exchange(self, request: dict[str, Any], timeout: float) -> SnippetResult:
-        """Send ``request`` and wait for its answer.
+    def submit(self, request: dict[str, Any], timeout: float) -> int:
+        """Send ``request`` to the worker; the id to :meth:`collect` its answer with.
 
-        The worker enforces ``timeout`` (seconds) itself; a worker that has not
-        answered :data:`ANSWER_GRACE` seconds later, a dead worker, a malformed
-        answer, an answer to another request or bytes after the answer make a
-        ``crash`` (or ``timeout``) result, and the worker is replaced: nothing
-        it sent is used. Raises nothing for what the snippet does.
+        The worker runs up to ``max_children`` snippets at once and answers
+        each when it is done. Raises nothing: a worker that cannot take the
+        request gives a crash result at :meth:`collect`.
         """
-        started = time.monotonic()
         self.requests += 1
         request_id = self.requests
+        self.pending[request_id] = timeout
         try:
             messages.write_message(self.req_w, {**request, "id": request_id, "timeout": timeout})
-            answer = self._receive(started + timeout + ANSWER_GRACE)
-        except (messages.ProtocolError, OSError) as exc:
-            return self._crashed(time.monotonic() - started, str(exc))
-        if answer is None:
-            self.close()
-            return SnippetResult(
-                error=SnippetError(
-                    kind=ErrorKind.TIMEOUT,
-                    message=f"the df-table worker did not answer within {timeout:g} s "
-                    f"(+{ANSWER_GRACE:g} s); it was replaced",
-                ),
-                seconds=timeout,
-            )
-        try:
-            decoded = messages.WorkerAnswer.from_plain(answer)
-            if decoded.request_id != request_id:
-                raise messages.ProtocolError(
-                    f"answer to request {decoded.request_id}, not {request_id}"
-                )
-            if select.select([self.resp_r], [], [], 0)[0]:
-                raise messages.ProtocolError("bytes after the answer")
-        except messages.ProtocolError as exc:
-            return self._crashed(time.monotonic() - started, f"sent a garbled answer ({exc})")
-        if decoded.restart:
-            self.close()
-        return decoded.result
+        except OSError as exc:
+            self._fail_all(self._crash_result(str(exc)))
+        return request_id
 
-    def _crashed(self, seconds: float, detail: str) -> SnippetResult:
+    def collect(self, request_id: int) -> SnippetResult:
+        """The result of request ``request_id``, waiting for it as long as needed.
+
+        The worker enforces each snippet's timeout itself; a worker that
+        answers nothing for the largest pending timeout plus
+        :data:`ANSWER_GRACE` seconds, a dead worker, a malformed answer, an
+        answer to no pending request or bytes after the last answer make a
+        ``crash`` (or ``timeout``) result for every pending request, and the
+        worker is replaced: nothing more it sends is used. Raises nothing for
+        what the snippet does.
+        """
+        while request_id not in self.done:
+            if request_id not in self.pending:  # pragma: no cover - a caller's mistake
+                raise KeyError(request_id)
+            deadline = self.last_answer + max(self.pending.values()) + ANSWER_GRACE
+            try:
+                answer = self._receive(max(deadline, time.monotonic() + 0.001))
+            except (messages.ProtocolError, OSError) as exc:
+                self._fail_all(self._crash_result(str(exc)))
+                break
+            if answer is None:
+                self._fail_all(self._hang_result())
+                break
+            self.last_answer = time.monotonic()
+            try:
+                decoded = messages.WorkerAnswer.from_plain(answer)
+                if decoded.request_id not in self.pending:
+                    raise messages.ProtocolError(
+                        f"answer to request {decoded.request_id}, not to one of "
+                        f"{sorted(self.pending)}"
+                    )
+                del self.pending[decoded.request_id]
+                if not self.pending and select.select([self.resp_r], [], [], 0)[0]:
+                    raise messages.ProtocolError("bytes after the answer")
+            except messages.ProtocolError as exc:
+                self.pending.pop(request_id, None)
+                self.done[request_id] = self._crash_result(f"sent a garbled answer ({exc})")
+                self._fail_all(self.done[request_id])
+                break
+            self.done[decoded.request_id] = decoded.result
+            if decoded.restart:
+                self.close()
+        return self.done.pop(request_id)
+
+    def _fail_all(self, result: SnippetResult) -> None:
+        """Give every pending request ``result`` and stop this worker."""
+        for pending in list(self.pending):
+            self.done.setdefault(pending, result)
+        self.pending.clear()
+        self.close()
+
+    def _hang_result(self) -> SnippetResult:
+        timeout = max(self.pending.values(), default=0.0)
+        return SnippetResult(
+            error=SnippetError(
+                kind=ErrorKind.TIMEOUT,
+                message=f"the df-table worker did not answer within {timeout:g} s "
+                f"(+{ANSWER_GRACE:g} s); it was replaced",
+            ),
+            seconds=timeout,
+        )
+
+    def _crash_result(self, detail: str) -> SnippetResult:
         code = _exit_status(self.proc, timeout=1)
         log = self.startup_log()
-        self.close()
         how = how_it_ended(code) if code is not None else detail
         return SnippetResult(
             error=SnippetError(
@@ -256,7 +301,6 @@ class _WorkerHandle:
                 message=f"the df-table worker {how}; it was replaced"
                 + (f" (its log: {log[-300:]})" if code is not None and log != "no log" else ""),
             ),
-            seconds=seconds,
         )
 
 
@@ -287,6 +331,14 @@ def _exit_status(proc: subprocess.Popen[bytes], timeout: float = 0.0) -> int | N
             return None
         time.sleep(0.005)
     return proc.returncode
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A submitted snippet: which worker has it, under which request id."""
+
+    handle: _WorkerHandle
+    request_id: int
 
 
 class SnippetRunner:
@@ -344,6 +396,28 @@ class SnippetRunner:
         ``render`` is passed to
         :func:`~sphinx_df_table.worker.rendering.render_result` in the worker.
         """
+        ticket = self.submit(
+            code, cwd=cwd, preamble=preamble, result_var=result_var, timeout=timeout, render=render
+        )
+        result = self.collect(ticket)
+        assert result is not None  # a ticket of this very process and worker
+        return result
+
+    def submit(
+        self,
+        code: str,
+        *,
+        cwd: str,
+        preamble: str = "",
+        result_var: str = "df",
+        timeout: float = 30.0,
+        render: dict[str, Any] | None = None,
+    ) -> Ticket:
+        """Start running ``code`` (arguments as for :meth:`run`) and return at once.
+
+        The worker runs several submitted snippets at a time; :meth:`collect`
+        waits for one. Raises :class:`WorkerStartError` as :meth:`run` does.
+        """
         request = {
             "code": code,
             "cwd": cwd,
@@ -351,7 +425,19 @@ class SnippetRunner:
             "result_var": result_var,
             "render": render or {},
         }
-        return self._worker().exchange(request, timeout)
+        handle = self._worker()
+        return Ticket(handle, handle.submit(request, timeout))
+
+    def collect(self, ticket: Ticket) -> SnippetResult | None:
+        """The result of a :meth:`submit`; None when the ticket is not this
+        process's (a forked ``-j`` reader inherited it) or its worker was
+        replaced before answering (submit again)."""
+        handle = ticket.handle
+        if handle is not self._handle or handle.owner_pid != os.getpid():
+            return None
+        if ticket.request_id not in handle.pending and ticket.request_id not in handle.done:
+            return None
+        return handle.collect(ticket.request_id)
 
     def close(self) -> None:
         """Stop this process's worker, if any (inherited ones are left alone)."""

@@ -65,6 +65,12 @@ class df_rows(nodes.General, nodes.Element):
       :func:`sphinx_df_table.worker.frame_cells.sort_keys`), or ``None``. Keys
       hold only the characters of numbers and ``Infinity`` (``build_table``
       checks), so writers need not escape them.
+    * ``styled`` (only when there are any): ``[row, column, css]`` of each
+      cell with a Styler's CSS, of the grammar
+      :data:`~sphinx_df_table.messages.CELL_STYLE` (checked when the result
+      was decoded, so writers need not escape it).
+    * ``highlighted`` (only when there are any): ``[row, column]`` of each
+      cell that ``:highlight:`` marks.
 
     Each column's facts are on the tgroup's ``colspec`` nodes: ``df_kind``
     (a :data:`~sphinx_df_table.messages.ColumnKind`) and ``df_align`` (the
@@ -101,6 +107,9 @@ Cell = str | int | None
 #: A body cell covered by a merged cell above it (a repeated index label).
 COVERED = -1
 
+#: The class of a cell that ``:highlight:`` marks (bold, and a tint in HTML).
+HIGHLIGHT_CLASS = "df-highlight"
+
 #: Alignment -> the cell class that Sphinx's basic theme (and themes built on
 #: it) styles: ``.align-right { text-align: right }``.
 ALIGN_CLASSES = {"left": "align-left", "right": "align-right", "center": "align-center"}
@@ -114,6 +123,8 @@ def make_rows_node(
     rowspans: list[list[int]] | None = None,
     label_rows: int = 0,
     sort_keys: list[list[str] | None] | None = None,
+    styled: list[list[Any]] | None = None,
+    highlighted: list[list[int]] | None = None,
 ) -> df_rows:
     """Assemble a :class:`df_rows` node from plain texts and rich entries.
 
@@ -128,6 +139,11 @@ def make_rows_node(
         label_rows=label_rows,
         sort_keys=sort_keys or [],
     )
+    # Set only when there are any, so that plain tables' doctrees stay as they were.
+    if styled:
+        node["styled"] = styled
+    if highlighted:
+        node["highlighted"] = highlighted
     node.extend(entries)
     # The search index keeps a set of words per page, so each text once will do
     # (and spares the stemmer the repeats).
@@ -159,6 +175,10 @@ class BodyCell(NamedTuple):
     #: The browser's sort key (``""``: a missing value); ``None``: none (a text
     #: column, or a label cell).
     sort_key: str | None
+    #: A Styler's CSS for the cell (see :data:`~sphinx_df_table.messages.CELL_STYLE`); ``""``: none.
+    style: str = ""
+    #: Whether ``:highlight:`` marks the cell.
+    highlight: bool = False
 
 
 def column_specs(node: df_rows) -> list[nodes.colspec]:
@@ -188,6 +208,8 @@ def iter_rows(node: df_rows) -> Iterator[list[BodyCell]]:
     detached: list[nodes.entry] = node["detached"]
     rowspans = {(r, c): more for r, c, more in node.get("rowspans", [])}
     label_rows: int = node.get("label_rows", 0)
+    styles = {(r, c): css for r, c, css in node.get("styled", [])}
+    marked = {(r, c) for r, c in node.get("highlighted", [])}
     for r, cells in enumerate(node["cells"]):
         label = r < label_rows
         data_row = r - label_rows
@@ -211,6 +233,8 @@ def iter_rows(node: df_rows) -> Iterator[list[BodyCell]]:
                     label,
                     "" if label else aligns[column],
                     None if label or keys is None else keys[data_row],
+                    styles.get((r, column), ""),
+                    (r, column) in marked,
                 )
             )
         yield row
@@ -229,11 +253,24 @@ def align_classes(align: str) -> list[str]:
     return [ALIGN_CLASSES[align]] if align in ALIGN_CLASSES else []
 
 
+def _embolden(entry: nodes.entry) -> None:
+    """Set the content of each of ``entry``'s paragraphs in bold (``strong``)."""
+    for paragraph in entry.findall(nodes.paragraph):
+        strong = nodes.strong()
+        strong.extend(list(paragraph.children))
+        paragraph.children = []
+        paragraph.append(strong)
+
+
 def expand(node: df_rows) -> list[nodes.row]:
     """The ordinary rows that ``node`` stands for (detached cells are copied).
 
     Aligned cells get the class of their alignment, as the HTML writer gives
-    them, so other writers and themes see the usual ``align-*`` classes.
+    them, so other writers and themes see the usual ``align-*`` classes. A
+    cell that ``:highlight:`` marks gets :data:`HIGHLIGHT_CLASS` and its
+    content in ``strong`` (bold in LaTeX, ``**`` in text); a styled cell keeps
+    its CSS in the entry's ``df_style`` attribute, which only the LaTeX
+    post-transform reads (text, man, ... show no style, and do not warn).
     """
     rows = []
     for cells in iter_rows(node):
@@ -247,6 +284,11 @@ def expand(node: df_rows) -> list[nodes.row]:
                 entry["classes"] = [*classes, *entry["classes"]]
             if cell.morerows:
                 entry["morerows"] = cell.morerows
+            if cell.highlight:
+                entry["classes"].append(HIGHLIGHT_CLASS)
+                _embolden(entry)
+            if cell.style:
+                entry["df_style"] = cell.style
             row += entry
         rows.append(row)
     return rows

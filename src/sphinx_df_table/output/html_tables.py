@@ -25,7 +25,7 @@ from sphinx.writers.html5 import HTML5Translator
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-from .compact_rows import align_classes, df_rows, iter_rows
+from .compact_rows import HIGHLIGHT_CLASS, align_classes, df_rows, iter_rows
 from .sources import df_table_sources
 
 
@@ -39,9 +39,10 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
     A cell is ``<th class="stub">`` in a stub column, else ``<td>``; its
     alignment becomes an ``align-*`` class, a merged cell gets ``rowspan``,
     and a cell with a sort key gets ``data-sort`` (the key, ``""`` when the
-    value is missing). Plain cells are written as text; rich cells are visited
-    as usual. Always raises :class:`docutils.nodes.SkipNode` (the children
-    are written here).
+    value is missing). A Styler's CSS becomes the cell's ``style`` attribute
+    and a ``:highlight:`` mark the class ``df-highlight``. Plain cells are
+    written as text; rich cells are visited as usual. Always raises
+    :class:`docutils.nodes.SkipNode` (the children are written here).
     """
     # Sphinx numbers the rows of a table for its row-odd/row-even classes.
     counters: list[int] | None = getattr(self, "_table_row_indices", None)
@@ -63,8 +64,13 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
                 openers[kind] = (tag, classes, _open_tag(tag, classes))
             tag, classes, opener = openers[kind]
             content = cell.content
-            if not isinstance(content, str) and content["classes"]:
-                opener = _open_tag(tag, [*classes, *content["classes"]])
+            extra = [] if isinstance(content, str) else content["classes"]
+            if cell.highlight:
+                extra = [*extra, HIGHLIGHT_CLASS]
+            if extra:
+                opener = _open_tag(tag, [*classes, *extra])
+            if cell.style:  # the cell style grammar has no quotes or brackets
+                opener = f'{opener[:-1]} style="{cell.style}">'
             if cell.morerows:  # a merged index cell
                 opener = f'{opener[:-1]} rowspan="{cell.morerows + 1}">'
             if cell.sort_key is not None:  # build_table checked: number characters only

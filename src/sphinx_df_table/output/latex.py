@@ -15,6 +15,11 @@ right), so the table wraps within the text width. Which of the two a table
 gets is decided by :func:`is_longtable`, Sphinx's own rule, so the
 specification always suits the environment Sphinx chooses (a ``tabulary``
 one in a ``longtable`` would be dropped, or on Sphinx 5.3 break the PDF).
+
+A second post-transform, :class:`DfTableLatexStyles`, sets the cells that
+carry a Styler's CSS: a background as ``\\cellcolor`` (colortbl, which Sphinx's
+LaTeX setup loads from 5.3 on), a text colour as ``\textcolor``, bold, italic
+and underline as such; a bar (a gradient) and line-through are left out.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from ..compat import latex_nested_tables_are_never_long
+from ..messages import CELL_STYLE
 from .compact_rows import column_specs, df_rows, iter_rows
 
 #: Sphinx's threshold for ``longtable``: more rows than this, header rows included.
@@ -137,3 +143,58 @@ class DfTableLatexColumns(SphinxPostTransform):
             spec = addnodes.tabular_col_spec()
             spec["spec"] = column_spec(table, rows)
             table.parent.insert(table.parent.index(table), spec)
+
+
+def latex_style(css: str) -> tuple[str, str, str]:
+    """What a cell's CSS (of :data:`~sphinx_df_table.messages.CELL_STYLE`) is in LaTeX.
+
+    Returns ``(cell, before, after)``: ``cell`` goes once at the start of the
+    cell (``\\cellcolor``), ``before`` and ``after`` around each paragraph's
+    content (colour, bold, italic, underline). Raises :class:`ValueError` for
+    CSS outside the grammar.
+    """
+    if not CELL_STYLE.fullmatch(css):
+        raise ValueError(f"{css!r} is not a cell style")
+    cell, wrappers = "", []
+    for declaration in css.split("; "):
+        name, value = declaration.split(": ", 1)
+        if name == "background-color":
+            cell = f"\\cellcolor[HTML]{{{value[1:].upper()}}}"
+        elif name == "color":
+            wrappers.append(f"\\textcolor[HTML]{{{value[1:].upper()}}}{{")
+        elif name == "font-weight":
+            wrappers.append("\\textbf{")
+        elif name == "font-style":
+            wrappers.append("\\textit{")
+        elif value == "underline":
+            wrappers.append("\\underline{")
+    return cell, "".join(wrappers), "}" * len(wrappers)
+
+
+class DfTableLatexStyles(SphinxPostTransform):
+    """Turn the ``df_style`` of expanded df-table cells into LaTeX (see :func:`latex_style`).
+
+    Runs after :class:`~sphinx_df_table.output.compact_rows.ExpandCompactRows`
+    (priority 5), which copies each styled cell's CSS onto its ``entry``.
+    """
+
+    default_priority = 6
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        """Add raw LaTeX to every styled cell of the document."""
+        for entry in list(self.document.findall(nodes.entry)):
+            css = entry.get("df_style")
+            if not css:
+                continue
+            cell, before, after = latex_style(css)
+            paragraphs = list(entry.findall(nodes.paragraph))
+            if not paragraphs:  # an empty cell can still have a background
+                entry.append(nodes.paragraph())
+                paragraphs = list(entry.findall(nodes.paragraph))
+            for paragraph in paragraphs:
+                if before:
+                    paragraph.insert(0, nodes.raw("", before, format="latex"))
+                    paragraph.append(nodes.raw("", after, format="latex"))
+            if cell:
+                paragraphs[0].insert(0, nodes.raw("", cell, format="latex"))

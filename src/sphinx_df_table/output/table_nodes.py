@@ -150,7 +150,8 @@ def build_table(
     Each ``colspec`` carries its column's facts for the writers: ``df_kind``
     and ``df_align``. Alignment and sort keys apply to data cells only: label
     rows that ``:header-rows:`` moves into the body are laid out as text, and
-    data rows it moves into the head are header cells. The body is one
+    data rows it moves into the head are header cells (without a Styler's
+    colours or a ``:highlight:`` mark, which body cells keep). The body is one
     :class:`~sphinx_df_table.output.compact_rows.df_rows` node, then a "... N
     more rows" row when rows were left out.
 
@@ -268,6 +269,9 @@ def build_table(
     label_rows = max(len(data.header) - n_header, 0)
     first_data_row = max(n_header - len(data.header), 0)
     tbody = nodes.tbody()
+    # Styled and highlighted cells, from body rows to rows of df_rows (data
+    # rows that :header-rows: moved into the head are shown without them).
+    shift = len(data.header) - n_header
     tbody += make_rows_node(
         cells,
         rich,
@@ -278,6 +282,12 @@ def build_table(
             None if checked is None else checked[first_data_row:]
             for checked in (_checked_sort_keys(keys, len(data.body)) for keys in data.sort_keys)
         ],
+        styled=[
+            [row + shift, column, data.styles[style]]
+            for row, column, style in data.styled
+            if row + shift >= 0
+        ],
+        highlighted=[[row + shift, column] for row, column in data.highlighted if row + shift >= 0],
     )
     if data.truncated:
         more = nodes.entry(morecols=n_columns - 1, classes=[MORE_ROWS_CLASS])

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 from .. import messages
 from ..errors import ErrorKind
 from .failures import PREAMBLE_FILENAME, SNIPPET_FILENAME, error_from, exit_report, format_size
+from .reaper import kill_descendants
 
 #: At most this much captured output (bytes) is sent back per snippet.
 MAX_OUTPUT = 64 * 1024
@@ -54,6 +55,11 @@ def run_child(
         view = memoryview(data)
         while view:
             view = view[os.write(answer_fd, view) :]
+        # This process is a subreaper (see confinement): what the snippet
+        # started, and orphaned, is its child now, and ends here. Should that
+        # fail, they become the worker's when this process exits, and end there.
+        with contextlib.suppress(Exception):
+            kill_descendants()
     except BaseException:  # df-table's own failure: the worker reports a crash
         with contextlib.suppress(BaseException):
             os.write(2, traceback.format_exc().encode("utf-8", "replace"))
@@ -99,6 +105,7 @@ def _run(context: Any, request: dict[str, Any], guard: Any) -> dict[str, Any]:
         for fd in (1, 2)
     )
     saved_builtins = dict(vars(builtins))
+    saved_imports = (list(sys.meta_path), list(sys.path_hooks))
     try:
         preamble = _compile(request["preamble"], PREAMBLE_FILENAME)
         code = _compile(request["code"], SNIPPET_FILENAME)
@@ -107,9 +114,15 @@ def _run(context: Any, request: dict[str, Any], guard: Any) -> dict[str, Any]:
             exec(preamble, namespace)
             exec(code, namespace)
         finally:
-            # The answer is made with the builtins (``len``, ``str``) that the
-            # snippet may have replaced: its own failure, not a crash, is reported.
+            # The result is rendered and the answer made with the builtins
+            # (``len``, ``str``) and the import system (pandas imports parts
+            # of itself lazily) that the snippet may have replaced: put them
+            # back, so that its own failure, not a crash, is reported.
             vars(builtins).update(saved_builtins)
+            os._exit = _REAL_EXIT
+            if (sys.meta_path, sys.path_hooks) != saved_imports:
+                sys.meta_path[:], sys.path_hooks[:] = saved_imports
+                sys.path_importer_cache.clear()
         rendered = render_result(namespace, request["result_var"], request["render"])
     except ResultTypeError as exc:
         error = messages.SnippetError(kind=ErrorKind.RESULT, message=str(exc))

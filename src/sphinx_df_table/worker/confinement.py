@@ -27,7 +27,7 @@ from . import landlock
 from .audit_gaps import close_gaps
 from .guard import SYSTEM_READ_FILES, Guard, Policy
 from .limits import apply_hard_limits
-from .reaper import die_with_parent
+from .reaper import become_subreaper, die_with_parent
 
 #: Signals whose handler the worker sets for itself, put back to the default.
 _RESET_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGCHLD", "SIGUSR1", "SIGUSR2")
@@ -96,6 +96,9 @@ def confine_child(
     """
     os.setpgid(0, 0)
     die_with_parent(context.pid, signal.SIGKILL)
+    # Orphans of this snippet come to this process, not to the worker: the
+    # worker can then tell which snippet they belong to (see reaper).
+    become_subreaper()
     for name in _RESET_SIGNALS:
         with contextlib.suppress(AttributeError, OSError, ValueError):
             signal.signal(getattr(signal, name), signal.SIG_DFL)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import ErrorKind
 from ..messages import SnippetError
+from .dataframe_libraries import install_hint
 from .guard import SandboxViolation
 
 #: The file names the snippet and ``df_table_preamble`` are compiled under.
@@ -137,6 +138,8 @@ def error_from(exc: BaseException, memory_limit: int | None, guard: Any = None) 
             )
     else:
         kind = ErrorKind.EXCEPTION
+        if isinstance(exc, ModuleNotFoundError) and (hint := install_hint(exc.name)):
+            message += f" (install it with: {hint})"
     return SnippetError(
         kind=kind,
         message=message,

@@ -29,6 +29,8 @@ import pandas as pd
 from ..compat import csv_labels, csv_values
 from ..errors import DfTableError
 from ..messages import ColumnFacts, ColumnKind, TableData
+from .cell_styles import styler_css
+from .dataframe_libraries import LibraryMissingError, foreign_frame
 
 
 class ResultTypeError(DfTableError, TypeError):
@@ -163,6 +165,10 @@ class TableOptions:
     thousands: str | None = None
     #: Show at most this many rows; the rest is counted in ``truncated``.
     max_rows: int | None = None
+    #: ``[how, label]`` pairs: mark the ``"min"`` or ``"max"`` value of the column.
+    highlight: list[list[str]] = field(default_factory=list)
+    #: Labels of the columns (or index levels) whose values group ``highlight``.
+    highlight_by: list[str] = field(default_factory=list)
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> TableOptions:
@@ -289,8 +295,12 @@ def styler_ignores(options: TableOptions, shows_index: bool, name: str) -> list[
     return ignored
 
 
-def _styler_parts(styler: Any) -> tuple[pd.DataFrame, list[list[str]], str, bool]:
-    """A Styler's visible data, display texts (column-major), caption, index shown."""
+def _styler_parts(
+    styler: Any,
+) -> tuple[pd.DataFrame, list[list[str]], str, bool, dict[tuple[int, int], str]]:
+    """A Styler's visible data, display texts (column-major), caption, index shown,
+    and the CSS of its styled cells by shown (row, column) (see
+    :func:`~sphinx_df_table.worker.cell_styles.styler_css`)."""
     data: pd.DataFrame = styler.data
     hidden_rows, hidden_columns = set(styler.hidden_rows), set(styler.hidden_columns)
     rows = [r for r in range(data.shape[0]) if r not in hidden_rows]
@@ -298,13 +308,26 @@ def _styler_parts(styler: Any) -> tuple[pd.DataFrame, list[list[str]], str, bool
     display = styler._display_funcs  # the formatter .format() set for each cell
     texts = [[_cell_str(display[(r, c)](data.iat[r, c])) for r in rows] for c in columns]
     caption = styler.caption if isinstance(styler.caption, str) else ""
-    return data.iloc[rows, columns], texts, caption, not all(styler.hide_index_)
+    css = styler_css(styler, rows, columns)
+    return data.iloc[rows, columns], texts, caption, not all(styler.hide_index_), css
+
+
+def _foreign_frame(result: object, name: str) -> pd.DataFrame | None:
+    """:func:`~sphinx_df_table.worker.dataframe_libraries.foreign_frame`, a
+    missing library reported as the result's problem (:class:`ResultTypeError`)."""
+    try:
+        return foreign_frame(result, name)
+    except LibraryMissingError as exc:
+        raise ResultTypeError(str(exc)) from None
 
 
 def as_frame(result: object, name: str) -> Any:
     """Accept a DataFrame, a Series (shown as one column) or a pandas Styler.
 
-    Returns the DataFrame (a Series made one) or the Styler itself. Raises
+    A frame of another library (polars, pyarrow, or one that narwhals reads)
+    is made a pandas DataFrame (see
+    :mod:`~sphinx_df_table.worker.dataframe_libraries`). Returns the
+    DataFrame (a Series made one) or the Styler itself. Raises
     :class:`ResultTypeError`, naming the variable ``name``, for anything else
     and for a frame without rows or columns.
     """
@@ -314,9 +337,12 @@ def as_frame(result: object, name: str) -> Any:
         frame = result
     elif isinstance(result, pd.Series):
         frame = result = result.to_frame()
+    elif (converted := _foreign_frame(result, name)) is not None:
+        frame = result = converted
     else:
         raise ResultTypeError(
             f"'{name}' must be a pandas DataFrame, Series or Styler, not {type(result).__name__}"
+            " (a polars or pyarrow frame, or one narwhals reads, works too)"
         )
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ResultTypeError(
@@ -340,8 +366,9 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
     options = options or TableOptions()
     caption, styler_texts, index_wanted = "", None, options.index
     ignored: list[list[str]] = []
+    css: dict[tuple[int, int], str] = {}
     if is_styler(result):
-        frame, styler_texts, caption, styler_index = _styler_parts(result)
+        frame, styler_texts, caption, styler_index, css = _styler_parts(result)
         if frame.shape[0] == 0 or frame.shape[1] == 0:
             raise ResultTypeError(f"'{name}' shows no cells (all are hidden)")
         ignored = styler_ignores(options, styler_index, name)
@@ -387,6 +414,9 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
         for j, column in enumerate(facts)
     ]
     keys = [sort_keys(frame.iloc[:, j], facts[j].kind, csv_texts[j]) for j in range(frame.shape[1])]
+    best = highlight_cells(frame, keys, options, name)
+    if options.highlight_by and not options.highlight:
+        ignored.append(["highlight_by", "no :highlight: line names a column to mark"])
     n_header = len(header)
     show_index = (
         isinstance(frame.index, pd.MultiIndex) or any(n is not None for n in frame.index.names)
@@ -423,6 +453,10 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
         facts = [ColumnFacts(kind=kind) for kind in index_kinds] + facts
         keys = [sort_keys(lv, kind) for lv, kind in zip(levels, index_kinds, strict=True)] + keys
 
+    # Cells that :max-rows: left out keep no style.
+    css = {cell: text for cell, text in css.items() if cell[0] < frame.shape[0]}
+    styles = list(dict.fromkeys(css.values()))
+    style_of = {text: number for number, text in enumerate(styles)}
     return TableData(
         header=header,
         body=[list(row) for row in zip(*columns, strict=True)],
@@ -433,4 +467,76 @@ def frame_to_table(result: Any, options: TableOptions | None = None, name: str =
         truncated=truncated,
         caption=caption,
         ignored=ignored,
+        styles=styles,
+        styled=[
+            [row, index_columns + column, style_of[text]]
+            for (row, column), text in sorted(css.items())
+        ],
+        highlighted=[[row, index_columns + column] for row, column in best],
     )
+
+
+def _matching(label: str, frame: pd.DataFrame) -> list[int]:
+    """Positions of the columns whose full label or last level is ``label``."""
+    return [j for j, pair in enumerate(map(_label_texts, frame.columns)) if label in pair]
+
+
+def _group_codes(frame: pd.DataFrame, labels: list[str], name: str) -> list[tuple[int, ...]]:
+    """Each row's group under ``:highlight-by:``: one code per label, equal for equal values.
+
+    A label names a column (full label or last level) or an index level.
+    Raises :class:`FormatError` for a label that names neither.
+    """
+    codes: list[np.ndarray[Any, Any]] = []
+    index_names = [_cell_str(level) for level in frame.index.names]
+    for label in labels:
+        if columns := _matching(label, frame):
+            values: Any = frame.iloc[:, columns[0]]
+        elif label in index_names:
+            values = frame.index.get_level_values(index_names.index(label))
+        else:
+            raise FormatError(f":highlight-by: names no column or index level of '{name}': {label}")
+        codes.append(pd.factorize(values, use_na_sentinel=False)[0])
+    return list(zip(*codes, strict=True)) if codes else [()] * frame.shape[0]
+
+
+def highlight_cells(
+    frame: pd.DataFrame, keys: list[list[str] | None], options: TableOptions, name: str
+) -> list[tuple[int, int]]:
+    """The ``(row, column)`` cells (data columns, from 0) that ``:highlight:`` marks.
+
+    Each ``[how, label]`` of ``options.highlight`` marks, in every column
+    ``label`` names, the smallest (``"min"``) or largest (``"max"``) value of
+    each group of rows (see :func:`_group_codes`; one group without
+    ``highlight_by``); ties are all marked and missing values never are.
+    Values compare by their sort keys (``keys``, one list per data column), so
+    numbers, datetimes, timedeltas and booleans can be highlighted. Only the
+    shown rows count (after ``:max-rows:``). Raises :class:`FormatError` for
+    a label that names no column, or a column of text.
+    """
+    if not options.highlight:
+        return []
+    groups = _group_codes(frame, options.highlight_by, name)
+    marked: set[tuple[int, int]] = set()
+    for how, label in options.highlight:
+        columns = _matching(label, frame)
+        if not columns:
+            raise FormatError(f":highlight: names no column of '{name}': {label}")
+        for j in columns:
+            column_keys = keys[j]
+            if column_keys is None:
+                raise FormatError(
+                    f":highlight: column {label!r} of '{name}' holds text, not values to compare"
+                )
+            best: dict[tuple[int, ...], float] = {}
+            values = [float(key) if key else math.nan for key in column_keys]
+            pick = min if how == "min" else max
+            for group, value in zip(groups, values, strict=True):
+                if not math.isnan(value):
+                    best[group] = pick(best.get(group, value), value)
+            marked.update(
+                (row, j)
+                for row, (group, value) in enumerate(zip(groups, values, strict=True))
+                if not math.isnan(value) and value == best[group]
+            )
+    return sorted(marked)

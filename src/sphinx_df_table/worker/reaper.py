@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Set
 
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_PDEATHSIG = 1
@@ -55,7 +56,7 @@ def children(pid: int) -> list[int]:
         return found
     for tid in tasks:
         try:
-            with open(f"{task_dir}/{tid}/children", encoding="ascii") as file:
+            with open(f"{task_dir}/{tid}/children", "rb") as file:
                 found.extend(int(p) for p in file.read().split())
         except OSError:  # a kernel without CONFIG_PROC_CHILDREN: read every stat
             return _children_from_stat(pid)
@@ -68,8 +69,8 @@ def _children_from_stat(pid: int) -> list[int]:
         if not name.isdigit():
             continue
         try:
-            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as file:
-                fields = file.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{name}/stat", "rb") as file:
+                fields = file.read().rsplit(b")", 1)[1].split()
         except (OSError, IndexError):
             continue
         if len(fields) > 1 and int(fields[1]) == pid:
@@ -83,38 +84,27 @@ def kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def kill_descendants() -> int:
-    """Kill and reap every child of this process, and theirs as they are re-parented.
+def kill_descendants(exclude: Set[int] = frozenset()) -> int:
+    """Kill and reap every child of this process but ``exclude``, and theirs as
+    they are re-parented to it.
 
     Returns how many processes were killed. Stops after :data:`SWEEP_SECONDS`
     even if something keeps forking (the worker is then replaced by the
-    parent's own kill of its process group).
+    parent's own kill of its process group). Children in ``exclude`` (snippets
+    still running) are neither killed nor reaped.
     """
     me = os.getpid()
     killed = 0
     deadline = time.monotonic() + SWEEP_SECONDS
     while time.monotonic() < deadline:
-        living = children(me)
+        living = [pid for pid in children(me) if pid not in exclude]
+        if not living:
+            break
         for pid in living:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
                 killed += 1
-        reaped = _reap_all(block=bool(living))
-        if not living and not reaped:
-            break
+        for pid in living:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
     return killed
-
-
-def _reap_all(*, block: bool) -> int:
-    """Reap children that have ended; with ``block``, wait for at least one."""
-    reaped = 0
-    flags = 0 if block else os.WNOHANG
-    while True:
-        try:
-            pid, _status = os.waitpid(-1, flags)
-        except ChildProcessError:
-            return reaped
-        if pid == 0:
-            return reaped
-        reaped += 1
-        flags = os.WNOHANG

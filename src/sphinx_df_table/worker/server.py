@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import os
 import select
 import shutil
@@ -29,6 +30,8 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
@@ -63,10 +66,14 @@ class Worker:
     """
 
     def __init__(self, init: dict[str, Any], tmpdir: str) -> None:
+        # Every child gets these already imported (and their files already read):
+        # what the child itself uses to confine itself, answer and clean up.
+        import _posixsubprocess  # noqa: F401
+        import resource  # noqa: F401
+
         import numpy as np
         import pandas as pd
 
-        # Every child gets these already imported (and their files already read).
         from .child import run_child  # noqa: F401
         from .confinement import confine_child  # noqa: F401
         from .frame_cells import frame_to_table  # noqa: F401
@@ -86,8 +93,9 @@ class Worker:
         )
         self.main_thread = threading.get_ident()
         self.requests = 0
-        self.child: int | None = None
-        self.capture_path = os.path.join(tmpdir, "output")
+        #: The running children, by pid; at most ``max_children`` at once.
+        self.running: dict[int, _Run] = {}
+        self.max_children = max(1, int(init.get("max_children") or 1))
         self.mode, self.landlock_abi, self.rules = self._choose_sandbox(init.get("sandbox", "auto"))
 
     def _choose_sandbox(self, setting: str) -> tuple[str, int, landlock.Rules]:
@@ -115,13 +123,13 @@ class Worker:
             raise SandboxUnavailableError(f"df_table_sandbox = 'landlock', but {reason}")
         return "guard only", 0, landlock.Rules()
 
-    def run(self, request: dict[str, Any]) -> messages.SnippetResult:
-        """Run one snippet in a child process and return its result, or why it failed.
+    def start(self, request: dict[str, Any]) -> _Run:
+        """Fork the child that runs ``request``'s snippet; the running child.
 
-        ``request`` holds ``code``, ``preamble`` (source text), ``result_var``,
-        ``cwd``, ``render`` (see
+        ``request`` holds ``id``, ``code``, ``preamble`` (source text),
+        ``result_var``, ``cwd``, ``render`` (see
         :func:`~sphinx_df_table.worker.rendering.render_result`) and
-        ``timeout`` (seconds). Never raises for what the snippet does.
+        ``timeout`` (seconds).
         """
         if "chart" in request["render"]:
             from .chart_drawing import prepare_matplotlib
@@ -132,62 +140,93 @@ class Worker:
         self.requests += 1
         scratch = os.path.join(self.tmpdir, f"snippet-{self.requests}")
         os.mkdir(scratch, 0o700)
-        capture = os.open(self.capture_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        capture_path = os.path.join(self.tmpdir, f"output-{self.requests}")
+        capture = os.open(capture_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.unlink(capture_path)  # open in both processes; gone with the last descriptor
         answer_r, answer_w = os.pipe()
+        # The worker's objects (pandas, numpy, ...) are never garbage: frozen,
+        # a collection in the child does not walk them, which would copy
+        # every page of the worker's heap into the child (copy-on-write).
+        gc.freeze()
         started = time.monotonic()
-        try:
-            pid = os.fork()
-            if pid == 0:  # the child: confine, run, answer, exit
-                from .child import run_child
+        pid = os.fork()
+        if pid == 0:  # the child: confine, run, answer, exit
+            from .child import run_child
 
-                os.close(answer_r)
-                run_child(self, request, answer_w, capture, scratch)
-            self.child = pid
-            os.close(answer_w)
-            with contextlib.suppress(OSError):  # the child does it too: no race
-                os.setpgid(pid, pid)
-            return self._collect(pid, answer_r, capture, float(request["timeout"]), started)
-        finally:
-            self.child = None
-            for fd in (answer_r, capture):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            shutil.rmtree(scratch, ignore_errors=True)
+            os.close(answer_r)
+            run_child(self, request, answer_w, capture, scratch)
+        os.close(answer_w)
+        with contextlib.suppress(OSError):  # the child does it too: no race
+            os.setpgid(pid, pid)
+        timeout = float(request["timeout"])
+        run = _Run(
+            request_id=request["id"],
+            pid=pid,
+            pidfd=_pidfd(pid),
+            receiver=_Receiver(answer_r, self.max_result_size),
+            capture=capture,
+            scratch=scratch,
+            started=started,
+            timeout=timeout,
+            deadline=started + timeout,
+        )
+        self.running[pid] = run
+        return run
 
-    def _collect(
-        self, pid: int, answer_r: int, capture: int, timeout: float, started: float
-    ) -> messages.SnippetResult:
-        """Wait for the child's answer or end, up to ``timeout``; then clean up after it."""
-        received = _Receiver(answer_r, self.max_result_size)
-        deadline = started + timeout
-        status = _wait(pid, received, deadline)
-        timed_out = status is None and not received.too_large
-        if timed_out:
-            # faulthandler in the child writes where every thread is (at C
-            # level too) to the capture file, then the child ends.
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGABRT)
-            status = _wait(pid, None, time.monotonic() + ABORT_GRACE)
-        kill_group(pid)  # before the child is reaped: its pid names the group
+    def poll(self, run: _Run, now: float) -> messages.SnippetResult | None:
+        """Advance ``run``: its result once it is over, else None.
+
+        Past its deadline the child gets ``SIGABRT`` (faulthandler in the
+        child writes where every thread is, at C level too, to the capture
+        file), :data:`ABORT_GRACE` seconds later ``SIGKILL``.
+        """
+        if run.status is None:
+            run.status = _exit_status(run.pid)
+        if run.status is None and not run.receiver.too_large:
+            if now < run.deadline:
+                return None
+            if not run.timed_out:
+                run.timed_out = True
+                run.deadline = now + ABORT_GRACE
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(run.pid, signal.SIGABRT)
+                return None
+        return self.finish(run)
+
+    def finish(self, run: _Run) -> messages.SnippetResult:
+        """Kill what is left of ``run`` (its process group, its orphans), reap it,
+        and turn what it sent into its result."""
+        kill_group(run.pid)  # before the child is reaped: its pid names the group
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        status = _exit_status(pid, block=True) if status is None else status
-        kill_descendants()  # reaps the child too, and all it left behind
-        received.drain()
-        seconds = time.monotonic() - started
+            os.kill(run.pid, signal.SIGKILL)
+        status = run.status if run.status is not None else _exit_status(run.pid, block=True)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(run.pid, 0)
+        self.running.pop(run.pid, None)
+        # Orphans re-parented to the worker can only come from children that
+        # ended (a running child is a subreaper itself): kill them.
+        kill_descendants(exclude=set(self.running))
+        run.receiver.drain()
+        try:
+            return self._result(run, status, time.monotonic() - run.started)
+        finally:
+            run.close()
+
+    def _result(self, run: _Run, status: int | None, seconds: float) -> messages.SnippetResult:
+        received = run.receiver
         if received.too_large:
             return _failure(ErrorKind.RESULT, self._too_large_message(received.size), seconds)
-        if timed_out:
-            output = clean_dump(_read_capture(capture))
+        if run.timed_out and not (status == 0 and received.complete()):
+            output = clean_dump(_read_capture(run.capture))
             return messages.SnippetResult(
                 error=messages.SnippetError(
                     kind=ErrorKind.TIMEOUT,
-                    message=f"the snippet did not finish within {timeout:g} s "
+                    message=f"the snippet did not finish within {run.timeout:g} s "
                     "(df_table_timeout in conf.py, or the :timeout: option)",
                     line=last_fault_line(output, self.main_thread),
                 ),
                 output=output,
-                seconds=timeout,
+                seconds=run.timeout,
             )
         if status == 0 and received.complete():
             problem = received.problem()
@@ -197,7 +236,7 @@ class Worker:
                 except messages.ProtocolError as exc:
                     problem = f"sent a malformed answer ({exc})"
             return _failure(ErrorKind.CRASH, f"the snippet's process {problem}", seconds)
-        output = clean_dump(_read_capture(capture))
+        output = clean_dump(_read_capture(run.capture))
         fault = next(
             (ln for ln in output.splitlines() if ln.startswith(("Fatal Python", "os._exit("))), ""
         )
@@ -219,11 +258,41 @@ class Worker:
             "raise df_table_max_result_size in conf.py, or make the table smaller"
         )
 
-    def stop_child(self) -> None:
-        """Kill the running snippet's child and everything it started (on SIGTERM)."""
-        if self.child is not None:
-            kill_group(self.child)
+    def stop_children(self) -> None:
+        """Kill every running snippet's child and everything they started."""
+        for pid in list(self.running):
+            kill_group(pid)
         kill_descendants()
+
+
+@dataclass
+class _Run:
+    """One snippet's child while it runs: where its answer and output arrive."""
+
+    request_id: int
+    pid: int
+    pidfd: int | None
+    receiver: _Receiver
+    capture: int
+    scratch: str
+    started: float
+    timeout: float
+    deadline: float
+    status: int | None = None
+    timed_out: bool = False
+
+    def fds(self) -> list[int]:
+        """What to wait on: the answer pipe (until it closes) and the pidfd."""
+        fds = [] if self.receiver.eof or self.receiver.too_large else [self.receiver.fd]
+        return fds + ([self.pidfd] if self.pidfd is not None else [])
+
+    def close(self) -> None:
+        """Close its descriptors and remove its scratch folder."""
+        for fd in (self.receiver.fd, self.capture, self.pidfd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class _Receiver:
@@ -274,33 +343,6 @@ class _Receiver:
     def payload(self) -> Any:
         """The decoded answer (plain data only). Raises ``ProtocolError``."""
         return messages.decode_payload(bytes(self.data[messages.HEADER_SIZE :]), plain=True)
-
-
-def _wait(pid: int, receiver: _Receiver | None, deadline: float) -> int | None:
-    """Read the answer while waiting for the child to end; its exit status, or
-    None at the deadline (or when the answer is over the size limit)."""
-    pidfd = _pidfd(pid)
-    try:
-        while True:
-            status = _exit_status(pid)
-            if status is not None:
-                return status
-            if receiver is not None and receiver.too_large:
-                return None
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            fds = [pidfd] if pidfd is not None else []
-            if receiver is not None and not receiver.eof:
-                fds.append(receiver.fd)
-            # Without a pidfd (macOS), poll the child's state every 20 ms.
-            wait = remaining if pidfd is not None else min(remaining, 0.02)
-            ready = select.select(fds, [], [], wait)[0]
-            if receiver is not None and receiver.fd in ready:
-                receiver.read()
-    finally:
-        if pidfd is not None:
-            os.close(pidfd)
 
 
 def _pidfd(pid: int) -> int | None:
@@ -366,7 +408,7 @@ def _install_cleanup(tmpdir: str, worker_ref: list[Worker]) -> None:
     def cleanup(_signum: int, _frame: FrameType | None) -> NoReturn:
         with contextlib.suppress(BaseException):
             if worker_ref:
-                worker_ref[0].stop_child()
+                worker_ref[0].stop_children()
             else:
                 kill_descendants()
             shutil.rmtree(tmpdir, ignore_errors=True)
@@ -402,13 +444,41 @@ def main(argv: list[str]) -> int:
     ready = {"ready": True, "sandbox": worker.mode}
     messages.write_message(resp_fd, ready)
     try:
-        while True:
-            try:
-                request = messages.read_message(req_fd, plain=False)
-            except messages.ProtocolError:
-                return 0
-            result = worker.run(request)
-            messages.write_message(resp_fd, messages.WorkerAnswer(request["id"], result).to_plain())
+        serve(worker, req_fd, resp_fd)
     finally:
-        worker.stop_child()
+        worker.stop_children()
         shutil.rmtree(tmpdir, ignore_errors=True)
+    return 0
+
+
+def serve(worker: Worker, req_fd: int, resp_fd: int) -> None:
+    """The event loop: take requests, run up to ``max_children`` at once, answer
+    each as it finishes (in any order), until the request pipe closes (the
+    caller then kills whatever still runs)."""
+    queue: deque[dict[str, Any]] = deque()
+    while True:
+        while queue and len(worker.running) < worker.max_children:
+            worker.start(queue.popleft())
+        now = time.monotonic()
+        fds = [req_fd]
+        for run in worker.running.values():
+            fds += run.fds()
+        wait = None
+        if worker.running:
+            wait = max(0.0, min(run.deadline for run in worker.running.values()) - now)
+            if any(run.pidfd is None for run in worker.running.values()):
+                wait = min(wait, 0.02)  # no pidfd (macOS): poll the children's state
+        ready = set(select.select(fds, [], [], wait)[0])
+        if req_fd in ready:
+            try:
+                queue.append(messages.read_message(req_fd, plain=False))
+            except messages.ProtocolError:  # the pipe closed: Sphinx is done
+                return
+        now = time.monotonic()
+        for run in list(worker.running.values()):
+            if run.receiver.fd in ready:
+                run.receiver.read()
+            result = worker.poll(run, now)
+            if result is not None:
+                answer = messages.WorkerAnswer(run.request_id, result)
+                messages.write_message(resp_fd, answer.to_plain())

@@ -5,7 +5,9 @@ uv and installs the package (editable) constrained by a pins file:
 
 * ``newest``: the newest releases on Python 3.13, with the ``test`` extra (polars,
   pyarrow and narwhals included, for the other DataFrame libraries); the
-  whole suite (browser, packaging, docs, lint and types included).
+  whole suite (browser, packaging, PDF, docs, lint and types included). The
+  ``browser`` and ``pdf`` tests are not marked ``matrix``, so the sessions
+  below skip them by marker.
 * ``site``: the public benchmark site's pins on Python 3.10 (Sphinx 5.3,
   docutils 0.19, sphinx-design 0.3, myst-parser 1.0, numpy < 2).
 * ``sphinx74``: Sphinx 7.4 on Python 3.12.

@@ -58,3 +58,15 @@ html_title = f"{project} {release}"
 latex_documents = [
     (root_doc, "sphinx-df-table.tex", "sphinx-df-table", author, "manual"),
 ]
+latex_elements = {
+    # The architecture page's diagrams are drawn with box-drawing characters
+    # (pmboxdraw gives pdflatex all of them; Sphinx declares only a few) and
+    # arrows (amssymb, which Sphinx loads, has them).
+    "preamble": r"""
+\usepackage{pmboxdraw}
+\DeclareUnicodeCharacter{25BA}{\ensuremath{\blacktriangleright}}
+\DeclareUnicodeCharacter{25C4}{\ensuremath{\blacktriangleleft}}
+\DeclareUnicodeCharacter{25B2}{\ensuremath{\blacktriangle}}
+\DeclareUnicodeCharacter{25BC}{\ensuremath{\blacktriangledown}}
+""",
+}

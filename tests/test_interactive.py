@@ -97,8 +97,10 @@ def test_assets_are_small_and_self_contained() -> None:
     """No CDN, no library, nothing fetched: the two files are all there is."""
     script = (STATIC_DIR / "df-table.js").read_text(encoding="utf-8")
     style = (STATIC_DIR / "df-table.css").read_text(encoding="utf-8")
-    assert len(script) < 25_000
-    assert len(style) < 6_000
+    # Readable source, comments included: sort, filter, header copy, and the
+    # wide-table features (frozen columns, column picker, value selects).
+    assert len(script) < 40_000
+    assert len(style) < 8_000
     for text in (script, style):
         assert "://" not in text
         assert "@import" not in text

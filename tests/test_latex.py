@@ -8,6 +8,9 @@ import re
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
+from sphinx_df_table.output.latex import font_size_option, landscape_option
+from sphinx_df_table.output.latex_fit import Column, choose_layout
+
 from .helpers import out_dir, warnings_of
 
 
@@ -34,8 +37,9 @@ def test_latex_long_and_short_tables(built: SphinxTestApp) -> None:
     # Sphinx 5.3 writes the table's alignment ("[c]") before the column spec; newer ones do not.
     long_table = re.search(r"\\begin\{longtable\}(?:\[[clr]\])?(\{[^\n]*\})", tex)
     assert long_table is not None
-    assert long_table.group(1).count(r"\X{") == 2
-    assert r">{\raggedleft\arraybackslash}\X{" in long_table.group(1)
+    # p columns as wide as their content (in points), numbers flush right.
+    assert long_table.group(1).count("p{") == 2
+    assert re.search(r">\{\\raggedleft\\arraybackslash\}p\{[\d.]+pt\}", long_table.group(1))
     assert r"\endhead" in tex  # the header repeats on every page
     # Short tables: tabulary, numbers flush right, merged index cells.
     assert r"\begin{tabulary}{\linewidth}[t]{|L|L|R|}" in tex
@@ -62,3 +66,54 @@ def test_latex_column_types_come_from_the_colspecs(built: SphinxTestApp) -> None
     tex = (built.outdir / "t.tex").read_text(encoding="utf-8")
     # No entry has a class, yet the numbers are R; the first column is C.
     assert r"\begin{tabulary}{\linewidth}[t]{|C|L|R|}" in tex
+
+
+@pytest.mark.matrix
+@pytest.mark.sphinx("latex", testroot="pdf")
+def test_wide_tables_are_fitted_in_the_tex(built: SphinxTestApp) -> None:
+    """The .tex of the PDF test root (tests/test_pdf.py compiles it): the fitting choices."""
+    assert warnings_of(built) == []
+    tex = (built.outdir / "pdf.tex").read_text(encoding="utf-8")
+    assert r"\usepackage{pdflscape}" in tex
+    # 25 columns: turned, in a smaller type, in two parts each led by the label column.
+    wide = tex[tex.index("five columns") - 600 : tex.index("Grouped results")]
+    assert r"\begin{landscape}" in wide and r"\hyphenpenalty=10000" in wide
+    assert re.search(r"\\(small|footnotesize|scriptsize)\\setlength\{\\tabcolsep\}", wide)
+    assert wide.count(r"\begin{tabular}") == 2 and wide.count("Configuration") == 2
+    # A MultiIndex longtable repeats its labels in every row instead of merging them.
+    grouped = tex[tex.index("Grouped results") - 600 : tex.index("Widths from the author")]
+    assert r"\begin{longtable}" in grouped and r"\sphinxmultirow" not in grouped
+    assert grouped.count("encoder\\sphinxhyphen{}only") == 24
+
+
+def test_choose_layout_order() -> None:
+    """Natural widths, then smaller type, then landscape, then parts; options are kept."""
+    number = Column(longest=4.0, longest_word=4.0, wraps=False)
+    assert choose_layout([number] * 5).parts == ()  # fits: left to tabulary
+    long_ = choose_layout([number] * 5, sized_by_latex=False)
+    assert long_.font_size == "normalsize" and len(long_.parts) == 1
+    assert all(w >= 40.0 for w in long_.parts[0].widths)  # never under the content
+    assert choose_layout([number] * 12).font_size in ("small", "footnotesize", "scriptsize")
+    turned = choose_layout([number] * 19)
+    assert turned.landscape and len(turned.parts) == 1
+    split = choose_layout([number] * 40, labels=2)
+    assert len(split.parts) > 1
+    assert all(part.columns[:2] == (0, 1) for part in split.parts)
+    assert sorted({c for part in split.parts for c in part.columns}) == list(range(40))
+    forced = choose_layout([number] * 5, font_size="tiny", landscape=True)
+    assert (forced.font_size, forced.landscape) == ("tiny", True)
+    # :widths: keep their proportions: only the size and page are chosen.
+    given = choose_layout([number] * 12, proportions=[1] * 12)
+    assert given.parts == () and given.fits
+    cramped = choose_layout([number, number], proportions=[1, 200], font_size="normalsize")
+    assert not cramped.fits
+
+
+def test_latex_options() -> None:
+    assert font_size_option(r"\scriptsize") == "scriptsize"
+    assert landscape_option(None) == "yes" and landscape_option("off") == "no"
+    assert landscape_option("auto") == "auto"
+    with pytest.raises(ValueError):
+        font_size_option("huge")
+    with pytest.raises(ValueError):
+        landscape_option("sideways")

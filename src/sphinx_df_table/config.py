@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import DfTableWarning, warn
+from .output.latex_fit import FONT_SIZES
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -54,6 +55,21 @@ def _check_markup(value: Any) -> None:
 def _check_sandbox(value: Any) -> None:
     if value not in SANDBOX_CHOICES:
         raise ValueError(f"must be one of {', '.join(SANDBOX_CHOICES)}")
+
+
+#: ``df_table_latex_font_size`` (and ``:latex-font-size:``) values: ``auto``
+#: or a LaTeX size name.
+LATEX_FONT_SIZE_CHOICES = ("auto", *FONT_SIZES)
+
+
+def _check_latex_font_size(value: Any) -> None:
+    if value not in LATEX_FONT_SIZE_CHOICES:
+        raise ValueError(f"must be one of {', '.join(LATEX_FONT_SIZE_CHOICES)}")
+
+
+def _check_latex_landscape(value: Any) -> None:
+    if value not in ("auto", True, False):
+        raise ValueError("must be 'auto', True or False")
 
 
 def _check_timeout(value: Any) -> None:
@@ -164,6 +180,20 @@ class DfTableConfig:
         (str,),
         "The strftime format of the dates on a table's sources line.",
         _check_date_format,
+    )
+    latex_font_size: str = _field(
+        "auto",
+        (str,),
+        "LaTeX/PDF type size of every table: 'auto' (the largest that fits, down to "
+        "'scriptsize'), or 'normalsize', 'small', 'footnotesize', 'scriptsize', 'tiny'.",
+        _check_latex_font_size,
+    )
+    latex_landscape: str | bool = _field(
+        "auto",
+        (str, bool),
+        "Set tables on landscape pages in LaTeX/PDF: 'auto' (a table too wide for a "
+        "portrait page), True (every table) or False (none).",
+        _check_latex_landscape,
     )
 
     @property

@@ -69,6 +69,9 @@ class DfTableWarning(Enum):
     """A ``:df-updated:`` role has no date to show: its page has no df-table or
     df-chart that read a file, or the file it names does not exist. It shows
     ``unknown``."""
+    LATEX = "latex"
+    """A table is too wide for a LaTeX/PDF page even in the smallest type and
+    turned (or in the type and orientation its options ask for)."""
 
     @classmethod
     def of(cls, kind: ErrorKind) -> DfTableWarning:

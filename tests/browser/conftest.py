@@ -230,7 +230,8 @@ def _console(errors: PageErrors, message: Any) -> None:
 
 @pytest.fixture
 def new_page(browser: Any) -> Iterator[Any]:
-    """``new_page(width=1280, height=720, javascript=True)``: a page in a fresh context.
+    """``new_page(width=1280, height=720, javascript=True, color_scheme="light")``: a page
+    in a fresh context (``color_scheme="dark"``: the reader's system prefers dark).
 
     Uncaught JavaScript errors and console errors are collected on
     ``page.errors``; the test fails at the end if there are any.
@@ -238,11 +239,14 @@ def new_page(browser: Any) -> Iterator[Any]:
     contexts = []
     pages = []
 
-    def _new_page(width: int = 1280, height: int = 720, javascript: bool = True) -> Any:
+    def _new_page(
+        width: int = 1280, height: int = 720, javascript: bool = True, color_scheme: str = "light"
+    ) -> Any:
         context = browser.new_context(
             viewport={"width": width, "height": height},
             java_script_enabled=javascript,
             accept_downloads=True,
+            color_scheme=color_scheme,
         )
         contexts.append(context)
         page = context.new_page()

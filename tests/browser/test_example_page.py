@@ -60,12 +60,13 @@ def snippet_frame(name: str) -> str:
     """
     lines = (EXAMPLES / "trn1-inference.rst").read_text(encoding="utf-8").splitlines()
     start = lines.index(f"         :name: {name}")
+    # The directive's other options (some on several lines) end at a blank line.
+    start += lines[start:].index("")
     body = []
     for line in lines[start + 1 :]:
         if line.strip() and not line.startswith(" " * 9):
             break
-        if not line.lstrip().startswith(":"):  # the directive's other options
-            body.append(line[9:])
+        body.append(line[9:])
     code = "import pandas as pd, numpy as np\n" + "\n".join(body)
     code += "\nimport sys; sys.stdout.write(df.to_csv(index=False))\n"
     result = subprocess.run(
@@ -192,8 +193,13 @@ def test_tables_do_not_interfere(page: Any) -> None:
 def test_keyboard(page: Any) -> None:
     table = page.locator(TABLES).nth(0)
     wrapper(table).locator("input[type=search]").focus()
-    # The next stops are the table's scrolling container (the table is wider
-    # than the page), a labelled region, and then the first column's sort button.
+    # The next stops are the instance-type select and the column picker, then
+    # the table's scrolling container (the table is wider than the page), a
+    # labelled region, and then the first column's sort button.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "SELECT"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Columns (4 hidden)"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.classList.contains('df-table-container')")
     assert page.evaluate("document.activeElement.getAttribute('role')") == "region"

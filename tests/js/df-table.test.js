@@ -10,7 +10,10 @@ const path = require("node:path");
 const dfTable = require(path.join(
   __dirname, "..", "..", "src", "sphinx_df_table", "static", "df-table.js",
 ));
-const { sortKey, compareKeys, sortOrder, queryWords, searchText, matches, cellGrid } = dfTable;
+const {
+  sortKey, compareKeys, sortOrder, queryWords, searchText, matches, cellGrid,
+  tableSettings, shownSpan, frozenOffsets, distinctValues, rowMatches, parseColor, composite,
+} = dfTable;
 
 /* The values of `cells` ([data-sort or null, text]) in sorted order. */
 function sorted(cells, ascending) {
@@ -20,7 +23,9 @@ function sorted(cells, ascending) {
 
 test("exports only what needs no page", () => {
   assert.deepEqual(Object.keys(dfTable).sort(), [
-    "cellGrid", "compareKeys", "matches", "queryWords", "searchText", "sortKey", "sortOrder",
+    "cellGrid", "compareKeys", "composite", "distinctValues", "frozenOffsets", "matches",
+    "parseColor", "queryWords", "rowMatches", "searchText", "shownSpan", "sortKey", "sortOrder",
+    "tableSettings",
   ]);
 });
 
@@ -170,4 +175,89 @@ test("filter: a word does not match across two cells", () => {
   const row = searchText(["ab", "cd"]);
   assert.ok(!matches(row, queryWords("bc")));
   assert.ok(matches(row, queryWords("b c")));
+});
+
+// -- wide tables: frozen, hidden and filtered columns ---------------------------
+
+test("tableSettings reads the extension's classes, and nothing else", () => {
+  assert.deepEqual(
+    tableSettings("docutils align-default df-table df-table-interactive df-table-freeze-2 "
+      + "df-table-freeze-first df-table-hide-9 df-table-hide-10 df-table-filter-3 wide"),
+    { freeze: 2, hidden: [9, 10], filters: [3] },
+  );
+  assert.deepEqual(tableSettings("df-table df-table-hide-x df-table-freeze-"),
+    { freeze: 0, hidden: [], filters: [] });
+});
+
+test("cellGrid: a span reader replaces colSpan (a narrowed cell keeps its columns)", () => {
+  const table = rows([[["group", 1, 1], ["x"]], [["a"], ["b"], ["c"], ["d"]]]);
+  table[0].cells[0].full = 3; // shown over 1 column, spans 3 in the full table
+  assert.deepEqual(names(cellGrid(table, (c) => c.full || c.colSpan))[0],
+    ["group", "group", "group", "x"]);
+  assert.deepEqual(names(cellGrid(table))[0], ["group", "x"]);
+});
+
+test("shownSpan counts the columns of a span that are not hidden", () => {
+  const hidden = [];
+  hidden[1] = true;
+  hidden[2] = true;
+  assert.equal(shownSpan(0, 4, hidden), 2);
+  assert.equal(shownSpan(1, 2, hidden), 0);
+  assert.equal(shownSpan(3, 1, hidden), 1);
+  assert.equal(shownSpan(0, 1, []), 1);
+});
+
+test("frozenOffsets: each frozen column sticks after the shown ones before it", () => {
+  assert.deepEqual(frozenOffsets([100, 50, 30, 999], [], 3), [0, 100, 150]);
+  // A hidden frozen column takes no room.
+  assert.deepEqual(frozenOffsets([100, 50, 30], [false, true], 3), [0, 100, 100]);
+  assert.deepEqual(frozenOffsets([100], [], 0), []);
+});
+
+test("distinctValues: each non-empty text once, in the reader's order", () => {
+  assert.deepEqual(
+    distinctValues(["trn1.32xlarge", "trn1.2xlarge", "", "trn1.32xlarge", "inf2.xlarge"]),
+    ["inf2.xlarge", "trn1.2xlarge", "trn1.32xlarge"],
+  );
+  assert.deepEqual(distinctValues(["model-10", "model-2", "toString"]),
+    ["model-2", "model-10", "toString"]);
+});
+
+test("rowMatches: the filter box and every chosen value must match", () => {
+  const texts = ["bert-base", "trn1.2xlarge", "PyTorch"];
+  const search = searchText(texts);
+  assert.ok(rowMatches(search, texts, [], {}));
+  assert.ok(rowMatches(search, texts, ["bert"], { 1: "trn1.2xlarge", 2: "" }));
+  assert.ok(!rowMatches(search, texts, ["bert"], { 1: "trn1.32xlarge" }));
+  assert.ok(!rowMatches(search, texts, ["albert"], { 1: "trn1.2xlarge" }));
+  // A chosen value is the whole cell, not a part of it.
+  assert.ok(!rowMatches(search, texts, [], { 1: "trn1" }));
+});
+
+test("parseColor reads computed colours, and nothing it cannot", () => {
+  assert.deepEqual(parseColor("rgb(255, 128, 0)"), [255, 128, 0, 1]);
+  assert.deepEqual(parseColor("rgba(0, 0, 0, 0.5)"), [0, 0, 0, 0.5]);
+  assert.deepEqual(parseColor("rgb(10 20 30 / 0.25)"), [10, 20, 30, 0.25]);
+  assert.equal(parseColor("color(srgb 1 0 0)"), null);
+  assert.equal(parseColor("transparent"), null);
+});
+
+test("composite: the opaque colour a frozen cell shows over its row and the page", () => {
+  // A transparent cell in a transparent row on a white page is white.
+  assert.equal(
+    composite(["rgba(0, 0, 0, 0)", "rgba(0, 0, 0, 0)", "rgb(255, 255, 255)"], "rgb(1, 2, 3)"),
+    "rgb(255, 255, 255)",
+  );
+  // A translucent stripe over a dark page: the blend, not the page.
+  assert.equal(
+    composite(["rgba(0, 0, 0, 0)", "rgba(255, 255, 255, 0.5)", "rgb(0, 0, 0)"], "rgb(255, 255, 255)"),
+    "rgb(128, 128, 128)",
+  );
+  // An opaque cell hides everything under it.
+  assert.equal(composite(["rgb(1, 2, 3)", "rgb(9, 9, 9)"], "rgb(255, 255, 255)"), "rgb(1, 2, 3)");
+  // Nothing opaque: the base.
+  assert.equal(composite(["rgba(0, 0, 0, 0.2)"], "rgb(255, 255, 255)"), "rgb(204, 204, 204)");
+  // A colour it cannot read is taken as it is, as the opaque bottom.
+  assert.equal(composite(["rgba(0, 0, 0, 0)", "color(srgb 1 0 0)"], "rgb(255, 255, 255)"),
+    "color(srgb 1 0 0)");
 });

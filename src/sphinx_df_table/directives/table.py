@@ -25,9 +25,10 @@ from ..output.interactive import (
     enhance_table,
     wants_download,
 )
-from ..output.latex import DfTableLatexColumns, DfTableLatexStyles
+from ..output.latex import LATEX_OPTIONS, mark_latex_options, setup_latex
 from ..output.sources import sources_line
 from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser
+from ..output.wide_tables import WIDE_OPTIONS, mark_wide_table
 from .options import (
     EXPECT_OPTIONS,
     RENDER_OPTIONS,
@@ -70,7 +71,9 @@ class DfTableDirective(SnippetDirective):
     converters: ClassVar[dict[str, Converter]] = {
         **TABLE_OPTIONS,
         **INTERACTIVE_OPTIONS,
+        **WIDE_OPTIONS,
         **EXECUTION_OPTIONS,
+        **LATEX_OPTIONS,
     }
 
     def render_spec(self, options: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +96,9 @@ class DfTableDirective(SnippetDirective):
         Options that do not fit the table (``:header-rows:``, ``:widths:``...)
         give a ``df_table.option`` warning instead, and no nodes. Options the
         result left unused (a Styler's ``:formats:``) give one such warning
-        each, and the table is shown. Cells too long for markup, and cell
+        each, and the table is shown; so do wide-table options that cannot
+        apply (:func:`~sphinx_df_table.output.wide_tables.mark_wide_table`).
+        Cells too long for markup, and cell
         markup problems beyond the few reported one by one, give
         ``df_table.markup`` warnings (see :mod:`sphinx_df_table.output.cell_markup`).
         """
@@ -145,11 +150,14 @@ class DfTableDirective(SnippetDirective):
             table["align"] = options["align"]
         if "width" in options:
             table["width"] = options["width"]
+        mark_latex_options(table, options)
         self.set_source_info(table)
         self.add_name(table)  # reads the raw :name:, as docutils' tables do
         if title is not None:
             table.insert(0, title)
         extra = enhance_table(self, table, data, options, config)
+        for message in mark_wide_table(table, data, options, config):
+            warn(message, DfTableWarning.OPTION, self.get_location())
         if "no-sources" not in options and ("sources" in options or config.sources):
             line = sources_line(
                 self.env,
@@ -171,6 +179,5 @@ def setup_directive(app: Sphinx) -> None:
     app.add_directive("df-table", DfTableDirective)
     setup_html(app)
     app.add_post_transform(ExpandCompactRows)
-    app.add_post_transform(DfTableLatexColumns)
-    app.add_post_transform(DfTableLatexStyles)
+    setup_latex(app)
     setup_snippet_runner(app)

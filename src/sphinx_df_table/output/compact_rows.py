@@ -240,6 +240,65 @@ def iter_rows(node: df_rows) -> Iterator[list[BodyCell]]:
         yield row
 
 
+def repeat_merged_labels(node: df_rows) -> None:
+    """Unmerge the body's merged cells: each row they covered gets its own copy.
+
+    For a table that may break across pages (a LaTeX ``longtable``): a label
+    merged over rows on two pages would show on the first only. A plain
+    label is repeated as text; a rich one as a copy of its entry (without
+    ids), attached or detached as the original is, so transforms treat the
+    copies as they treat it.
+    """
+    spans = node.get("rowspans", [])
+    if not spans:
+        return
+    cells: list[list[Cell]] = node["cells"]
+    attached = [child for child in node.children if isinstance(child, nodes.entry)]
+    attached_at = iter(range(len(attached)))
+    # Which attached entry each None cell is: (row, column) -> its index.
+    index_of = {
+        (r, c): next(attached_at)
+        for r, row in enumerate(cells)
+        for c, cell in enumerate(row)
+        if cell is None
+    }
+    copies: dict[tuple[int, int], nodes.entry] = {}
+    for r, c, more in spans:
+        label = cells[r][c]
+        for below in range(r + 1, r + more + 1):
+            if isinstance(label, str):
+                cells[below][c] = label
+            elif label is None:
+                copies[below, c] = _without_ids(attached[index_of[r, c]])
+                cells[below][c] = None
+            else:
+                node["detached"].append(_without_ids(node["detached"][label]))
+                cells[below][c] = len(node["detached"]) - 1
+    if copies:
+        # Attached entries are stored in row-major order of their cells.
+        entries = iter(attached)
+        ordered = [
+            copies[r, c] if (r, c) in copies else next(entries)
+            for r, row in enumerate(cells)
+            for c, cell in enumerate(row)
+            if cell is None
+        ]
+        for child in attached:
+            node.remove(child)
+        words = [child for child in node.children if isinstance(child, nodes.Text)]
+        for child in words:
+            node.remove(child)
+        node.extend([*ordered, *words])
+    node["rowspans"] = []
+
+
+def _without_ids(entry: nodes.entry) -> nodes.entry:
+    copy = entry.deepcopy()
+    for element in copy.findall(nodes.Element):
+        element["ids"] = []
+    return copy
+
+
 def plain_entry(text: str, classes: list[str]) -> nodes.entry:
     """The ``entry`` docutils would build for a plain cell."""
     entry = nodes.entry(classes=list(classes))

@@ -13,7 +13,13 @@
  *   order. A second click reverses; the header cell carries aria-sort;
  * - the `div.df-table-container` that the extension puts around every
  *   df-table becomes the table's scroll region (a labelled region, a tab stop
- *   while it scrolls), and a header stays in view while the page scrolls.
+ *   while it scrolls), and a header stays in view while the page scrolls;
+ * - wide tables (output/wide_tables.py decides, and says so in the table's
+ *   classes): frozen leading columns (`position: sticky` at offsets measured
+ *   here, on an opaque copy of the colours they show); a column picker (a
+ *   disclosure button and a group of check boxes) that hides and shows
+ *   columns, some hidden at first; a select of the values of each filter
+ *   column, combined with the filter box and counted in the row count.
  *
  * Sticky header: `position: sticky` on a header inside a horizontally
  * scrolling (`overflow-x: auto`) container sticks to that container, not to
@@ -31,7 +37,7 @@
  * ordinary table.
  *
  * The functions that need no page (sort keys and their order, the cell grid,
- * filter matching) are also exported when the file is loaded as a CommonJS
+ * filter matching, column offsets, colours) are also exported when the file is loaded as a CommonJS
  * module, which is how tests/js/ runs them under Node without a browser.
  */
 (function () {
@@ -105,8 +111,9 @@
   /* The cells of some rows as a grid: grid[r][c] is the cell covering row r,
      column c (undefined where a row is short). `rows` are table rows, or any
      objects with `cells` that have `rowSpan` and `colSpan`; a row span is cut
-     at the last row. */
-  function cellGrid(rows) {
+     at the last row. `spanOf(cell)`, when given, is a cell's column span
+     instead of its `colSpan` (which hiding columns changes). */
+  function cellGrid(rows, spanOf) {
     var grid = [];
     var r, c, i, dr, dc;
     for (r = 0; r < rows.length; r++) {
@@ -120,7 +127,7 @@
           c++;
         }
         var rowSpan = Math.min(Math.max(cell.rowSpan, 1), rows.length - r);
-        var colSpan = Math.max(cell.colSpan, 1);
+        var colSpan = Math.max(spanOf ? spanOf(cell) : cell.colSpan, 1);
         for (dr = 0; dr < rowSpan; dr++) {
           for (dc = 0; dc < colSpan; dc++) {
             grid[r + dr][c + dc] = cell;
@@ -130,6 +137,128 @@
       }
     }
     return grid;
+  }
+
+  /* What the extension decided for a table, from its classes (see
+     output/wide_tables.py): how many leading columns to freeze, the columns
+     hidden at first and the columns that get a select of their values
+     (column numbers from 0). */
+  function tableSettings(className) {
+    var settings = { freeze: 0, hidden: [], filters: [] };
+    className.split(/\s+/).forEach(function (name) {
+      var match = /^df-table-(freeze|hide|filter)-(\d+)$/.exec(name);
+      if (!match) {
+        return;
+      }
+      var number = Number(match[2]);
+      if (match[1] === "freeze") {
+        settings.freeze = number;
+      } else {
+        settings[match[1] === "hide" ? "hidden" : "filters"].push(number);
+      }
+    });
+    return settings;
+  }
+
+  /* How many of the `span` columns from `start` on are shown (`hidden[c]`
+     is true for a hidden column). */
+  function shownSpan(start, span, hidden) {
+    var shown = 0;
+    for (var c = start; c < start + span; c++) {
+      if (!hidden[c]) {
+        shown++;
+      }
+    }
+    return shown;
+  }
+
+  /* The left edge of each of the first `freeze` columns in a table whose
+     columns are `widths` wide: the widths of the shown columns before it. */
+  function frozenOffsets(widths, hidden, freeze) {
+    var offsets = [];
+    var left = 0;
+    for (var c = 0; c < freeze; c++) {
+      offsets.push(left);
+      if (!hidden[c]) {
+        left += widths[c] || 0;
+      }
+    }
+    return offsets;
+  }
+
+  /* The different non-empty texts of `texts`, in the reader's order. */
+  function distinctValues(texts) {
+    var seen = {};
+    var values = [];
+    texts.forEach(function (text) {
+      if (text !== "" && !Object.prototype.hasOwnProperty.call(seen, text)) {
+        seen[text] = true;
+        values.push(text);
+      }
+    });
+    return values.sort(collator.compare);
+  }
+
+  /* Whether a row is shown: its searchText has every word of `words`, and
+     its text in each column of `choices` (column -> text; "" for any) is
+     the one chosen. */
+  function rowMatches(search, texts, words, choices) {
+    for (var column in choices) {
+      if (choices[column] !== "" && texts[column] !== choices[column]) {
+        return false;
+      }
+    }
+    return matches(search, words);
+  }
+
+  /* A computed colour, "rgb(r, g, b)" or "rgba(r, g, b, a)", as [r, g, b, a];
+     null for any other form (then it is taken as opaque and as it is). */
+  function parseColor(text) {
+    var match = /^rgba?\(([^)]*)\)$/.exec(text.trim());
+    if (!match) {
+      return null;
+    }
+    var parts = match[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+    if (parts.length < 3 || parts.some(isNaN)) {
+      return null;
+    }
+    return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
+  }
+
+  /* The opaque colour that `layers` (computed colours, the top one first)
+     show over `base` (the page's background when no layer is opaque): what
+     a frozen cell must paint so that the cells scrolling under it do not
+     show through, yet it looks like its row. */
+  function composite(layers, base) {
+    var stack = [];
+    for (var i = 0; i < layers.length; i++) {
+      var color = parseColor(layers[i]);
+      if (color === null) {
+        base = layers[i];
+        break;
+      }
+      if (color[3] > 0) {
+        stack.push(color);
+      }
+      if (color[3] >= 1) {
+        break;
+      }
+    }
+    if (stack.length && stack[stack.length - 1][3] >= 1) {
+      base = "rgb(" + stack.pop().slice(0, 3).join(", ") + ")";
+    }
+    var under = parseColor(base);
+    if (under === null) {
+      return base;
+    }
+    var rgb = under.slice(0, 3);
+    for (var j = stack.length - 1; j >= 0; j--) {
+      var alpha = stack[j][3];
+      for (var k = 0; k < 3; k++) {
+        rgb[k] = Math.round(stack[j][k] * alpha + rgb[k] * (1 - alpha));
+      }
+    }
+    return "rgb(" + rgb.join(", ") + ")";
   }
 
   if (typeof window === "undefined" && typeof module === "object" && module.exports) {
@@ -142,6 +271,13 @@
       searchText: searchText,
       matches: matches,
       cellGrid: cellGrid,
+      tableSettings: tableSettings,
+      shownSpan: shownSpan,
+      frozenOffsets: frozenOffsets,
+      distinctValues: distinctValues,
+      rowMatches: rowMatches,
+      parseColor: parseColor,
+      composite: composite,
     };
     return;
   }
@@ -238,6 +374,10 @@
     }
     var body = state.table.tBodies[0];
     unmerge(body);
+    if (state.settings.freeze || state.hidden.some(Boolean)) {
+      markColumns(state); // the copies of merged cells are new cells
+      paintFrozen(state);
+    }
     var rows = Array.prototype.slice.call(body.rows);
     var grid = cellGrid(rows);
     state.rows = rows.map(function (row, index) {
@@ -273,11 +413,12 @@
     refreshFloat(state);
   }
 
-  function filter(state, query) {
-    var words = queryWords(query);
+  /* Show the rows that match the filter box and every column's select. */
+  function filter(state) {
+    var words = queryWords(state.query);
     var shown = 0;
     rowData(state).forEach(function (item) {
-      var match = matches(item.search, words);
+      var match = rowMatches(item.search, item.texts, words, state.choices);
       item.row.hidden = !match;
       if (match) {
         shown++;
@@ -286,6 +427,7 @@
     showCount(state, shown);
     restripe(state);
     state.widthsStale = true;
+    state.offsetsStale = true;
     schedule();
   }
 
@@ -308,6 +450,244 @@
         row.classList.toggle("row-odd", number % 2 === 1);
         row.classList.toggle("row-even", number % 2 === 0);
       }
+    });
+    paintFrozen(state);
+  }
+
+  /* ---- frozen, hidden and filtered columns ---- */
+
+  /* A cell's column span in the full table (hiding columns narrows it). */
+  function fullSpan(cell) {
+    return Number(cell.getAttribute("data-df-table-span")) || cell.colSpan;
+  }
+
+  function tableRows(table) {
+    var rows = table.tHead ? Array.prototype.slice.call(table.tHead.rows) : [];
+    return table.tBodies[0] ? rows.concat(Array.prototype.slice.call(table.tBodies[0].rows)) : rows;
+  }
+
+  /* Hide the cells of hidden columns (a cell spanning shown ones too is
+     narrowed) and mark the cells of the frozen columns, which stick at the
+     offset `--df-table-left-<column>` that placeFrozen measures. */
+  function markColumns(state) {
+    var rows = tableRows(state.table);
+    var grid = cellGrid(rows, fullSpan);
+    var freeze = state.settings.freeze;
+    var edge = -1; // the last frozen column shown
+    for (var f = 0; f < freeze; f++) {
+      if (!state.hidden[f]) {
+        edge = f;
+      }
+    }
+    rows.forEach(function (row, r) {
+      var line = grid[r];
+      for (var c = 0; c < line.length; c++) {
+        var cell = line[c];
+        if (!cell || cell.parentNode !== row || line[c - 1] === cell) {
+          continue; // not a cell of this row, or not its first column
+        }
+        var span = fullSpan(cell);
+        var shown = shownSpan(c, span, state.hidden);
+        cell.classList.toggle("df-table-column-hidden", shown === 0);
+        if (span > 1 && shown > 0) {
+          cell.setAttribute("data-df-table-span", String(span));
+          cell.colSpan = shown;
+        }
+        var frozen = shown > 0 && c + span <= freeze;
+        cell.classList.toggle("df-table-frozen", frozen);
+        cell.classList.toggle("df-table-frozen-edge", frozen && c + span - 1 >= edge);
+        cell.style.left = frozen ? "var(--df-table-left-" + c + ")" : "";
+        if (!frozen) {
+          cell.style.backgroundColor = "";
+        }
+      }
+    });
+  }
+
+  var backgrounds = {};
+
+  /* Give each frozen cell the opaque colour it shows (its own, its row's and
+     the page's backgrounds composited): cells scroll under it. */
+  function paintFrozen(state) {
+    var cells = state.table.querySelectorAll(".df-table-frozen");
+    if (!cells.length) {
+      return;
+    }
+    Array.prototype.forEach.call(cells, function (cell) {
+      cell.style.backgroundColor = "";
+    });
+    var colors = Array.prototype.map.call(cells, function (cell) {
+      var key = cell.tagName + " " + cell.className + "|" + cell.parentNode.className;
+      if (!(key in backgrounds)) {
+        var layers = [];
+        for (var node = cell; node && node.nodeType === 1; node = node.parentNode) {
+          layers.push(getComputedStyle(node).backgroundColor);
+        }
+        backgrounds[key] = composite(layers, "rgb(255, 255, 255)");
+      }
+      return backgrounds[key];
+    });
+    Array.prototype.forEach.call(cells, function (cell, index) {
+      cell.style.backgroundColor = colors[index];
+    });
+  }
+
+  /* Where each frozen column sticks: after the shown frozen columns before
+     it. Columns that would take most of a narrow box are not frozen. */
+  function placeFrozen(state) {
+    state.offsetsStale = false;
+    var freeze = state.settings.freeze;
+    if (!freeze || !state.table.tHead || state.container.clientWidth === 0) {
+      return;
+    }
+    var widths = columnWidths(state);
+    var offsets = frozenOffsets(widths, state.hidden, freeze);
+    var total = offsets[freeze - 1] + (state.hidden[freeze - 1] ? 0 : widths[freeze - 1] || 0);
+    var tooWide = total > state.container.clientWidth * 0.6;
+    [state.table, state.floatTable].forEach(function (table) {
+      table.classList.toggle("df-table-unfrozen", tooWide);
+      offsets.forEach(function (offset, column) {
+        table.style.setProperty("--df-table-left-" + column, offset + "px");
+      });
+    });
+  }
+
+  /* Each column's name: its header labels, top to bottom, joined by " / "
+     (as output/wide_tables.py names them). */
+  function columnNames(state) {
+    var rows = state.table.tHead ? Array.prototype.slice.call(state.table.tHead.rows) : [];
+    var grid = cellGrid(rows, fullSpan);
+    var names = [];
+    for (var c = 0; c < state.columns; c++) {
+      var parts = [];
+      grid.forEach(function (line) {
+        var text = line[c] ? line[c].textContent.replace(/\s+/g, " ").trim() : "";
+        if (text && parts[parts.length - 1] !== text) {
+          parts.push(text);
+        }
+      });
+      names.push(parts.join(" / ") || "Column " + (c + 1));
+    }
+    return names;
+  }
+
+  /* Show or hide columns; `changes` maps column numbers to true (hide) or false. */
+  function setHidden(state, changes) {
+    Object.keys(changes).forEach(function (column) {
+      state.hidden[column] = changes[column];
+    });
+    markColumns(state);
+    paintFrozen(state);
+    var count = state.hidden.filter(Boolean).length;
+    if (state.pickerButton) {
+      state.pickerButton.textContent = count ? "Columns (" + count + " hidden)" : "Columns";
+      var boxes = state.pickerMenu.querySelectorAll("input");
+      Array.prototype.forEach.call(boxes, function (box) {
+        box.checked = !state.hidden[box.getAttribute("data-column")];
+        // The last column shown cannot be hidden.
+        box.disabled = box.checked && count === state.columns - 1;
+      });
+    }
+    state.offsetsStale = true;
+    refreshFloat(state);
+  }
+
+  var menus = 0;
+
+  /* The column picker: a button that shows a group of check boxes, one per
+     column, with the column's name (a disclosure: Escape closes it). */
+  function addPicker(state, toolbar) {
+    var picker = create("div", "df-table-picker");
+    var button = create("button", "df-table-picker-button", "Columns");
+    button.type = "button";
+    button.setAttribute("aria-expanded", "false");
+    var menu = create("div", "df-table-picker-menu");
+    menu.id = "df-table-columns-" + ++menus;
+    menu.setAttribute("role", "group");
+    menu.setAttribute("aria-label", "Columns shown");
+    menu.hidden = true;
+    button.setAttribute("aria-controls", menu.id);
+    columnNames(state).forEach(function (name, column) {
+      var label = create("label");
+      var box = create("input");
+      box.type = "checkbox";
+      box.setAttribute("data-column", String(column));
+      box.addEventListener("change", function () {
+        var change = {};
+        change[column] = !box.checked;
+        setHidden(state, change);
+      });
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + name));
+      menu.appendChild(label);
+    });
+    function toggle(open) {
+      menu.hidden = !open;
+      button.setAttribute("aria-expanded", String(open));
+      menu.style.left = "";
+      if (open) {
+        // On a narrow window, move the menu left until it fits.
+        var room = document.documentElement.clientWidth - 8 - menu.getBoundingClientRect().right;
+        if (room < 0) {
+          menu.style.left = Math.max(room, 8 - picker.getBoundingClientRect().left) + "px";
+        }
+      }
+    }
+    button.addEventListener("click", function () {
+      toggle(menu.hidden);
+    });
+    picker.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !menu.hidden) {
+        toggle(false);
+        button.focus();
+      }
+    });
+    picker.addEventListener("focusout", function (event) {
+      if (!picker.contains(event.relatedTarget) && event.relatedTarget !== null) {
+        toggle(false);
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!picker.contains(event.target)) {
+        toggle(false);
+      }
+    });
+    picker.appendChild(button);
+    picker.appendChild(menu);
+    toolbar.appendChild(picker);
+    state.pickerButton = button;
+    state.pickerMenu = menu;
+  }
+
+  /* A select of each filter column's values, above the table. */
+  function addSelects(state, toolbar) {
+    var rows = Array.prototype.slice.call(state.table.tBodies[0].rows);
+    var grid = cellGrid(rows, fullSpan);
+    var names = columnNames(state);
+    state.settings.filters.forEach(function (column) {
+      if (column >= state.columns) {
+        return;
+      }
+      var texts = grid.map(function (line) {
+        return line[column] ? line[column].textContent.replace(/\s+/g, " ").trim() : "";
+      });
+      var label = create("label", "df-table-choice");
+      label.appendChild(create("span", "df-table-choice-label", names[column]));
+      var select = create("select");
+      var any = create("option", "", "All");
+      any.value = "";
+      select.appendChild(any);
+      distinctValues(texts).forEach(function (text) {
+        var option = create("option", "", text);
+        option.value = text;
+        select.appendChild(option);
+      });
+      select.addEventListener("change", function () {
+        state.choices[column] = select.value;
+        filter(state);
+      });
+      label.appendChild(select);
+      toolbar.appendChild(label);
     });
   }
 
@@ -336,21 +716,26 @@
   }
 
   /* Each column's width in the real table, from a cell that spans only that
-     column: in the header (bottom row first), or else in the first row shown. */
+     column: in the header (bottom row first), or else in the first row shown;
+     0 for a hidden column. Columns are counted as in the full table. */
   function columnWidths(state) {
-    var lines = cellGrid(Array.prototype.slice.call(state.table.tHead.rows)).reverse();
+    var lines = cellGrid(Array.prototype.slice.call(state.table.tHead.rows), fullSpan).reverse();
     var columns = lines.reduce(function (most, line) {
       return Math.max(most, line.length);
     }, 0);
     var widths = [];
     var bodyLine = null;
     for (var c = 0; c < columns; c++) {
+      if (state.hidden[c]) {
+        widths[c] = 0;
+        continue;
+      }
       for (var r = 0; r <= lines.length && widths[c] === undefined; r++) {
         if (r === lines.length && !bodyLine) {
           bodyLine = firstShownLine(state);
         }
         var cell = r < lines.length ? lines[r][c] : bodyLine[c];
-        if (cell && cell.colSpan === 1) {
+        if (cell && fullSpan(cell) === 1) {
           widths[c] = cell.getBoundingClientRect().width;
         }
       }
@@ -360,7 +745,7 @@
 
   function firstShownLine(state) {
     var rows = state.table.tBodies[0] ? Array.prototype.slice.call(state.table.tBodies[0].rows) : [];
-    var grid = cellGrid(rows);
+    var grid = cellGrid(rows, fullSpan);
     for (var i = 0; i < rows.length; i++) {
       if (!rows[i].hidden) {
         return grid[i];
@@ -375,7 +760,10 @@
     while (colgroup.firstChild) {
       colgroup.removeChild(colgroup.firstChild);
     }
-    widths.forEach(function (width) {
+    widths.forEach(function (width, column) {
+      if (state.hidden[column]) {
+        return; // its cells are not displayed: no column in the copy
+      }
       var col = create("col");
       if (width !== undefined) {
         col.style.width = width + "px";
@@ -419,8 +807,8 @@
     var top = 0;
     var hits = document.elementsFromPoint(Math.min(Math.max(x, 0), root.clientWidth - 1), 1);
     hits.forEach(function (element) {
-      if (element.closest(".df-table-sticky")) {
-        return;
+      if (element.closest(".df-table-sticky, .df-table-container")) {
+        return; // a header copy, or a table's frozen cells: not the theme's
       }
       var position = getComputedStyle(element).position;
       if (position === "fixed" || position === "sticky") {
@@ -496,6 +884,9 @@
           state.container.removeAttribute("tabindex");
         }
       }
+      if (state.offsetsStale) {
+        placeFrozen(state);
+      }
       placeFloat(state);
     });
   }
@@ -515,6 +906,9 @@
     }
     table.dataset[READY] = "true";
     var state = { table: table, headers: [], rows: null, sortColumn: -1, ascending: true };
+    state.settings = tableSettings(table.className);
+    state.query = "";
+    state.choices = {};
     var body = table.tBodies[0];
     state.striped = body ? body.querySelector("tr.row-odd, tr.row-even") !== null : false;
 
@@ -530,7 +924,6 @@
     state.count = create("span", "df-table-count");
     state.count.setAttribute("role", "status");
     toolbar.appendChild(label);
-    toolbar.appendChild(state.count);
 
     // The extension puts every df-table in this container, which scrolls
     // sideways (df-table-base.css); a theme may put its own wrapper between
@@ -566,11 +959,35 @@
         }
       });
     }
+    // The columns: as many as the header rows and the first body row have.
+    var headRowCount = table.tHead ? table.tHead.rows.length : 0;
+    state.columns = cellGrid(tableRows(table).slice(0, headRowCount + 1)).reduce(function (most, line) {
+      return Math.max(most, line.length);
+    }, 0);
+    state.hidden = [];
+    state.settings.hidden.forEach(function (column) {
+      if (column < state.columns) {
+        state.hidden[column] = true;
+      }
+    });
     if (body) {
+      addSelects(state, toolbar);
+      if (state.columns > 1) {
+        addPicker(state, toolbar);
+      }
+      toolbar.appendChild(state.count);
       showCount(state, body.rows.length);
       input.addEventListener("input", function () {
-        filter(state, input.value);
+        state.query = input.value;
+        filter(state);
       });
+    }
+    if (state.settings.freeze || state.hidden.some(Boolean)) {
+      var hidden = {};
+      state.hidden.forEach(function (isHidden, column) {
+        hidden[column] = isHidden;
+      });
+      setHidden(state, hidden);
     }
     state.floatBox.addEventListener("click", function (event) {
       var button = event.target.closest("button.df-table-sort");
@@ -587,6 +1004,7 @@
       // Also fires when a hidden tab is shown.
       new ResizeObserver(function () {
         state.widthsStale = true;
+        state.offsetsStale = true;
         schedule();
       }).observe(table);
     }
@@ -602,7 +1020,28 @@
     window.addEventListener("scroll", schedule, { passive: true });
     window.addEventListener("resize", schedule);
     document.addEventListener("change", schedule); // sphinx-design tabs are radio buttons
+    // A theme's light/dark switch changes the colours frozen cells copy.
+    var observer = new MutationObserver(repaint);
+    [document.documentElement, document.body].forEach(function (element) {
+      observer.observe(element, { attributes: true, attributeFilter: ["class", "data-theme", "data-mode"] });
+    });
+    if (window.matchMedia) {
+      var dark = window.matchMedia("(prefers-color-scheme: dark)");
+      if (dark.addEventListener) {
+        dark.addEventListener("change", repaint);
+      }
+    }
     schedule();
+  }
+
+  function repaint() {
+    backgrounds = {};
+    tables.forEach(function (state) {
+      if (state.settings.freeze) {
+        paintFrozen(state);
+        refreshFloat(state);
+      }
+    });
   }
 
   window.dfTable = { tables: tables, update: update };

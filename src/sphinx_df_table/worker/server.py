@@ -81,6 +81,7 @@ class Worker:
 
         self.pd = pd
         self.np = np
+        _warm_up(pd, np)
         self.pid = os.getpid()
         self.tmpdir = tmpdir
         self.memory_limit: int | None = init["memory_limit"]
@@ -263,6 +264,25 @@ class Worker:
         for pid in list(self.running):
             kill_group(pid)
         kill_descendants()
+
+
+def _warm_up(pd: Any, np: Any) -> None:
+    """Render one small frame of the common dtypes, and parse a small CSV, here.
+
+    pandas imports parts of itself (and pyarrow, for strings) the first time
+    they are used; done in the worker, that happens once, not in every
+    snippet's child (whose imports end with it). Our own code and data only.
+    """
+    import io
+
+    from .rendering import render_result
+
+    frame = pd.read_csv(io.StringIO("name,value,count,day,flag\na,1.5,1,2024-01-01,True\n"))
+    frame["day"] = pd.to_datetime(frame["day"])
+    frame["kind"] = pd.Series(["x"], dtype="category")
+    frame["gap"] = pd.Series([np.nan]) * pd.Timedelta("1D")
+    frame = pd.merge(frame, frame[["name"]], on="name").sort_values("value").round(2)
+    render_result({"df": frame}, "df", {"csv": True})
 
 
 @dataclass

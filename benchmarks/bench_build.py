@@ -21,7 +21,11 @@ It prints min/median wall time and peak RSS (the largest single process of
 the build, the df-table worker included) per corpus and approach, the ratios
 against ``csv-table`` and against the floor, cold with ``-j 1`` and ``-j 2``,
 and checks the targets. Further checks: a rebuild after
-editing prose on every page executes no snippet, and ``-j 2`` against ``-j 1``.
+editing prose on every page executes no snippet, ``-j 2`` against ``-j 1``,
+and what dating the data files from git (``:sources:`` on every table) adds to
+a cold build: the one ``git log`` of a build, timed on its own, must stay
+under 5% of a cold build; cold builds of the corpus committed to git and of
+the same corpus outside git are shown side by side.
 
     python benchmarks/bench_build.py            # full run (several minutes)
     python benchmarks/bench_build.py --quick    # small corpora, one repeat
@@ -36,13 +40,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -311,6 +318,7 @@ def main() -> int:
             failures += incremental_checks(
                 sources["df-table"], sources["floor"], args.work / corpus.name, repeat
             )
+            failures += git_dates_check(sources["df-table"], repeat)
     if args.smoke:
         print(f"smoke run done (targets not checked; would miss: {', '.join(failures) or '-'})")
         return 0
@@ -368,6 +376,67 @@ def incremental_checks(src: Path, floor_src: Path, work: Path, repeat: int) -> l
     if ratio >= 1 or not same:
         failures.append("-j 2")
     return failures
+
+
+#: The git lookup's share of a cold build that is still acceptable.
+GIT_LOOKUP_SHARE = 0.05
+
+
+def git_dates_check(src: Path, repeat: int) -> list[str]:
+    """What dating the data files from git adds to a cold build (``:sources:`` everywhere).
+
+    The corpus is copied twice outside any git work tree, once committed to a
+    new repository; both get ``df_table_sources = True``. Prints their cold
+    build times and the time of the build's one git lookup, run on its own
+    for all the corpus's data files; the lookup must stay under
+    :data:`GIT_LOOKUP_SHARE` of the git corpus's cold build.
+    """
+    from sphinx_df_table.dates import file_dates
+
+    if shutil.which("git") is None:
+        print("git dates: no git on this machine, not measured")
+        return []
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        variants = {}
+        for name in ("outside git", "in git"):
+            dest = work / name.replace(" ", "-")
+            shutil.copytree(src, dest, ignore=shutil.ignore_patterns("_build*"))
+            with (dest / "conf.py").open("a", encoding="utf-8") as conf:
+                conf.write("df_table_sources = True\n")
+            variants[name] = dest
+        date = "2025-05-20T12:00:00+00:00"
+        env = {
+            **os.environ,
+            **dict.fromkeys(("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"), "bench"),
+            **dict.fromkeys(("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"), "bench@example.invalid"),
+            **dict.fromkeys(("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"), date),
+        }
+        repository = variants["in git"]
+        for command in (["init", "-q"], ["add", "--all"], ["commit", "-q", "-m", "corpus"]):
+            subprocess.run(["git", "-C", str(repository), *command], env=env, check=True)
+        timings: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(repeat):
+            for name, dest in variants.items():
+                result = build(dest, work / f"_build-{dest.name}", "-q")
+                timings[name].append(float(result["wall"]))  # type: ignore[arg-type]
+        files = [str(path.resolve()) for path in repository.glob("*.csv")]
+        lookups = []
+        for _ in range(max(repeat, 3)):
+            start = time.perf_counter()
+            dates = file_dates(files, str(repository))
+            lookups.append(time.perf_counter() - start)
+        dated = sum(1 for name in files if dates.get(name) == 1747742400)
+    cold = statistics.median(timings["in git"])
+    share = statistics.median(lookups) / cold
+    print(
+        f"git dates: cold build in git {cold:.2f} s, outside git "
+        f"{statistics.median(timings['outside git']):.2f} s; the git lookup "
+        f"({dated}/{len(files)} files dated by their commit) "
+        f"{statistics.median(lookups) * 1000:.1f} ms = {share:.2%} of a cold build "
+        f"(target < {GIT_LOOKUP_SHARE:.0%}) {'ok' if share < GIT_LOOKUP_SHARE else 'ABOVE TARGET'}"
+    )
+    return [] if share < GIT_LOOKUP_SHARE and dated == len(files) else ["git dates"]
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     # The incremental checks ran: a prose edit executed no snippet, -j 2 matched -j 1.
     assert "prose-edit rebuild: df-table: 4 tables, 0 executed, 4 from cache" in out
     assert "HTML byte-identical" in out
+    # Dates from git were measured, every data file dated by its commit.
+    assert re.search(r"^git dates: .* \((\d+)/\1 files dated by their commit\)", out, re.M)
     # The generated twins really hold the same data.
     static = (tmp_path / "pages" / "csv-table" / "results_0_0_static.csv").read_text()
     assert static.splitlines()[0].startswith("Model,Scripts,Framework,Inst. Type,Task")

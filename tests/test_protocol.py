@@ -56,6 +56,7 @@ def test_table_round_trip(body: list[list[str]]) -> None:
         caption="A caption",
         csv="x,y\n1,a\n",
         ignored=[["formats", "a Styler formats its own cells"]],
+        expectations=[["expect-rows", "the result has 2 rows"]],
     )
     result = SnippetResult(table=table, files_read=("/src/a.csv",), output="hi", seconds=0.5)
     wire = protocol.loads_plain(pickle.dumps(result.to_plain()))
@@ -170,6 +171,15 @@ _GOOD_FILES = dict.fromkeys(protocol.CHART_FILE_TYPES, b"data")
         ),
         (_result_plain(table=_table_plain(ignored=[["formats"]])), "not [field, why]"),
         (_result_plain(table=_table_plain(ignored="formats")), "is a str, not a list"),
+        (
+            _result_plain(table=_table_plain(expectations=[["expect-rows"]])),
+            "not [option, found]",
+        ),
+        (_result_plain(table=_table_plain(expectations=[[1, 2]])), "other than text"),
+        (
+            _result_plain(table={k: v for k, v in _table_plain().items() if k != "expectations"}),
+            "lacks expectations",
+        ),
         (_result_plain(table=_table_plain(sort_keys=[None])), "has 1 entries for 2 columns"),
         (_result_plain(table=_table_plain(sort_keys=["1.0", None])), "are 1 for 2 rows"),
         (_result_plain(table=_table_plain(sort_keys=[3, None])), "is a int, not text"),

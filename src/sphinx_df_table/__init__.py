@@ -23,6 +23,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .directives.table import setup_directive
     from .output.assets import setup_assets
     from .output.interactive import setup_interactive
+    from .output.sources import setup_sources
 
     setup_config(app)
     setup_directive(app)
@@ -30,11 +31,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_interactive(app)
     setup_assets(app)
     setup_summary(app)
+    setup_sources(app)
     setup_ahead(app)
     return {
         "version": __version__,
-        # Per-document table records are kept in the environment (build_summary.py).
-        "env_version": 2,
+        # Per-document table records (build_summary.py) and data files
+        # (output/sources.py) are kept in the environment.
+        "env_version": 3,
         # Each reader process starts its own worker (see execute/runner.py); what
         # the writers get (compact rows, chart files, CSV text) is plain data
         # in the doctree, written by whichever process writes the page.

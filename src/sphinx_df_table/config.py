@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses as dc
 import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,13 @@ def _check_latex_landscape(value: Any) -> None:
 def _check_timeout(value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ValueError("must be a positive number of seconds")
+
+
+def _check_date_format(value: Any) -> None:
+    try:
+        time.strftime(value, time.gmtime(0))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"not a strftime format: {exc}") from exc
 
 
 def _check_nonnegative(value: Any) -> None:
@@ -160,6 +168,18 @@ class DfTableConfig:
     )
     download: bool = _field(
         False, (bool,), "Add a 'Download CSV' link (the raw data) after every HTML table."
+    )
+    sources: bool = _field(
+        False,
+        (bool,),
+        "Show under every table the files its snippet read, with their dates "
+        "(:no-sources: opts out).",
+    )
+    date_format: str = _field(
+        "%Y-%m-%d",
+        (str,),
+        "The strftime format of the dates on a table's sources line.",
+        _check_date_format,
     )
     latex_font_size: str = _field(
         "auto",

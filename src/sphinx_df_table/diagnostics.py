@@ -62,6 +62,13 @@ class DfTableWarning(Enum):
     CHART = "chart"
     """A ``df-chart`` cannot be drawn: matplotlib is not installed
     (``pip install sphinx-df-table[charts]``)."""
+    EXPECT = "expect"
+    """A table's result fails one of its ``:expect-*:`` options (one warning
+    per failed expectation); the table is still shown."""
+    UPDATED = "updated"
+    """A ``:df-updated:`` role has no date to show: its page has no df-table or
+    df-chart that read a file, or the file it names does not exist. It shows
+    ``unknown``."""
     LATEX = "latex"
     """A table is too wide for a LaTeX/PDF page even in the smallest type and
     turned (or in the type and orientation its options ask for)."""

@@ -281,6 +281,9 @@ class TableData:
     #: Render options that could not apply to the result: ``[field, why]`` each,
     #: ``field`` a :class:`~sphinx_df_table.worker.frame_cells.TableOptions` field.
     ignored: list[list[str]] = field(default_factory=list)
+    #: Expectations (``:expect-*:``) the result failed: ``[option, what was
+    #: found]`` each, ``option`` without colons (``"expect-rows"``).
+    expectations: list[list[str]] = field(default_factory=list)
     #: The distinct CSS texts of styled body cells (a Styler's; see :data:`CELL_STYLE`).
     styles: list[str] = field(default_factory=list)
     #: ``[row, column, style]`` of each styled body cell: ``row`` counts body
@@ -316,6 +319,7 @@ class TableData:
             "caption": self.caption,
             "csv": self.csv,
             "ignored": self.ignored,
+            "expectations": self.expectations,
             "styles": self.styles,
             "styled": self.styled,
             "highlighted": self.highlighted,
@@ -353,6 +357,7 @@ class TableData:
                 "caption",
                 "csv",
                 "ignored",
+                "expectations",
                 "styles",
                 "styled",
                 "highlighted",
@@ -397,6 +402,10 @@ class TableData:
             caption=_text(fields["caption"], "caption"),
             csv=_optional_text(fields["csv"], "csv"),
             ignored=[_ignored(pair) for pair in _list(fields["ignored"], "ignored")],
+            expectations=[
+                _pair(pair, "a failed expectation", "[option, found]")
+                for pair in _list(fields["expectations"], "expectations")
+            ],
             styles=styles,
             styled=[
                 _body_cell(cell, len(body), width, 3, len(styles))
@@ -407,6 +416,14 @@ class TableData:
                 for cell in _list(fields["highlighted"], "highlighted")
             ],
         )
+
+
+def _pair(value: Any, what: str, shape: str) -> list[str]:
+    """Two texts, ``[a, b]``; ``shape`` names them in the error."""
+    pair = _texts(value, what)
+    if len(pair) != 2:
+        raise _fail(what, f"is {pair!r}, not {shape}")
+    return pair
 
 
 def _style(value: str) -> str:

@@ -7,6 +7,7 @@ Each returns a plain value for the worker's render spec (see
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from docutils.parsers.rst import directives
@@ -141,3 +142,66 @@ def table_spec(options: dict[str, Any], default_max_rows: int) -> dict[str, Any]
     if spec.get("max_rows") == 0:
         del spec["max_rows"]
     return spec
+
+
+def label_list(argument: str | None) -> list[str]:
+    """Comma-separated column labels (``Model, Inst. Type``), each stripped.
+
+    Raises ``ValueError`` without a value or with an empty label.
+    """
+    labels = [label.strip() for label in str(directives.unchanged_required(argument)).split(",")]
+    if not all(labels):
+        raise ValueError("expected column labels separated by commas")
+    return labels
+
+
+_BOUND = re.compile(r"^(>=|<=)?\s*(\d+)$")
+_RANGE = re.compile(r"^(\d+)\s*\.\.\s*(\d+)$")
+
+
+def row_bounds(argument: str | None) -> list[int | None]:
+    """A row count: exact (``12``), a bound (``>= 10``, ``<= 500``) or a range (``10..20``).
+
+    Returns ``[minimum, maximum]``, ``None`` for no bound; raises
+    ``ValueError`` for anything else, or a range whose end is below its start.
+    """
+    value = str(directives.unchanged_required(argument)).strip()
+    if match := _RANGE.match(value):
+        low, high = int(match[1]), int(match[2])
+        if high < low:
+            raise ValueError(f"{value!r} is an empty range")
+        return [low, high]
+    if match := _BOUND.match(value):
+        count = int(match[2])
+        return {">=": [count, None], "<=": [None, count]}.get(match[1], [count, count])
+    raise ValueError(f"{value!r} is not a count such as '12', '>= 10', '<= 500' or '10..20'")
+
+
+def spell_bounds(bounds: list[int | None]) -> str:
+    """``[minimum, maximum]`` as :func:`row_bounds` reads it (``12``, ``>= 10``, ``10..20``)."""
+    low, high = bounds
+    if low is None:
+        return f"<= {high}"
+    if high is None:
+        return f">= {low}"
+    return str(low) if low == high else f"{low}..{high}"
+
+
+#: Expectations on the result; each maps to a key of the render spec's ``"expect"``.
+EXPECT_OPTIONS: dict[str, tuple[str, Any]] = {
+    "expect-columns": ("columns", label_list),
+    "expect-rows": ("rows", row_bounds),
+    "expect-unique": ("unique", label_list),
+    "expect-complete": ("complete", label_list),
+}
+
+
+def expect_spec(options: dict[str, Any]) -> dict[str, Any]:
+    """The ``"expect"`` part of the render spec: the expectations stated, by key."""
+    return {key: options[name] for name, (key, _) in EXPECT_OPTIONS.items() if name in options}
+
+
+def expectation_text(option: str, options: dict[str, Any]) -> str:
+    """How the author wrote expectation ``option`` (for a warning), from its converted value."""
+    value = options[option]
+    return spell_bounds(value) if option == "expect-rows" else ", ".join(value)

@@ -36,6 +36,7 @@ from ..errors import DfTableError
 from ..execute.result_cache import ResultCache, cache_key, changed_files
 from ..execute.runner import RunnerSettings, SnippetRunner, Ticket, WorkerStartError
 from ..messages import FileStamp, SnippetError, SnippetResult
+from ..output.sources import data_files, note_data_files
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -397,7 +398,13 @@ class SnippetDirective(SphinxDirective):
                 self.env.note_reread()
             self._report(result.error, config.raise_on_error, directory)
             return []
+        note_data_files(self.env, self.data_files(result))
         return self.make_nodes(result, options, config)
+
+    def data_files(self, result: SnippetResult) -> list[str]:
+        """The data files the snippet of ``result`` read (absolute paths, in order):
+        those under the source folder that are not Python code."""
+        return data_files(result.files_read, str(self.env.srcdir))
 
     def _result(
         self, options: dict[str, Any], config: DfTableConfig, directory: Path

@@ -19,11 +19,24 @@ from ..messages import SnippetResult
 from ..output.cell_markup import RstCellParser, markup_warnings
 from ..output.compact_rows import ExpandCompactRows
 from ..output.html_tables import setup_html
-from ..output.interactive import INTERACTIVE_OPTIONS, download_render_spec, enhance_table
+from ..output.interactive import (
+    INTERACTIVE_OPTIONS,
+    download_render_spec,
+    enhance_table,
+    wants_download,
+)
 from ..output.latex import LATEX_OPTIONS, mark_latex_options, setup_latex
+from ..output.sources import sources_line
 from ..output.table_nodes import TableShapeError, build_table, plain_cell_parser
 from ..output.wide_tables import WIDE_OPTIONS, mark_wide_table
-from .options import RENDER_OPTIONS, align_option, table_spec
+from .options import (
+    EXPECT_OPTIONS,
+    RENDER_OPTIONS,
+    align_option,
+    expect_spec,
+    expectation_text,
+    table_spec,
+)
 from .snippet import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snippet_runner
 
 if TYPE_CHECKING:
@@ -44,6 +57,9 @@ TABLE_OPTIONS: dict[str, Converter] = {
     "markup": lambda arg: directives.choice(arg, MARKUP_CHOICES),
     "align-columns": align_option,
     **{name: converter for name, (_field, converter) in RENDER_OPTIONS.items()},
+    **{name: converter for name, (_key, converter) in EXPECT_OPTIONS.items()},
+    "sources": directives.flag,
+    "no-sources": directives.flag,
 }
 
 
@@ -61,10 +77,16 @@ class DfTableDirective(SnippetDirective):
     }
 
     def render_spec(self, options: dict[str, Any]) -> dict[str, Any]:
-        """The table's formatting options, and whether to send CSV text for a download."""
+        """The table's formatting options, whether to send CSV text for a
+        download, and the expectations to check."""
         config = get_config(self.config)
         spec = table_spec(options, config.max_rows)
-        return {**({"table": spec} if spec else {}), **download_render_spec(options, config)}
+        expect = expect_spec(options)
+        return {
+            **({"table": spec} if spec else {}),
+            **download_render_spec(options, config),
+            **({"expect": expect} if expect else {}),
+        }
 
     def make_nodes(
         self, result: SnippetResult, options: dict[str, Any], config: DfTableConfig
@@ -90,6 +112,13 @@ class DfTableDirective(SnippetDirective):
                 f"the table has {data.truncated:,} more rows than df_table_max_rows "
                 f"({config.max_rows:,}) shows; set :max-rows: to choose",
                 DfTableWarning.TRUNCATED,
+                self.get_location(),
+            )
+        for option, found in data.expectations:
+            warn(
+                f"{self._described(title, options)} fails :{option}: "
+                f"{expectation_text(option, options)}: {found}",
+                DfTableWarning.EXPECT,
                 self.get_location(),
             )
         for field_name, why in data.ignored:
@@ -129,7 +158,20 @@ class DfTableDirective(SnippetDirective):
         extra = enhance_table(self, table, data, options, config)
         for message in mark_wide_table(table, data, options, config):
             warn(message, DfTableWarning.OPTION, self.get_location())
+        if "no-sources" not in options and ("sources" in options or config.sources):
+            line = sources_line(
+                self.env,
+                self.data_files(result),
+                config.date_format,
+                downloads=wants_download(options, config),
+            )
+            extra = [*([line] if line is not None else []), *extra]
         return [table, *extra, *messages, *cell_messages]
+
+    def _described(self, title: nodes.title | None, options: dict[str, Any]) -> str:
+        """``df-table 'caption'`` (else its ``:name:``), to say which table a warning is about."""
+        label = title.astext() if title is not None else options.get("name", "")
+        return f"{self.name} {label!r}" if label else self.name
 
 
 def setup_directive(app: Sphinx) -> None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 from .compact_rows import HIGHLIGHT_CLASS, align_classes, df_rows, iter_rows
+from .sources import df_table_sources
 
 
 def _open_tag(tag: str, classes: list[str]) -> str:
@@ -103,7 +104,8 @@ def is_df_table(node: nodes.Node) -> bool:
 
 
 class ScrollContainer(SphinxPostTransform):
-    """Wrap each df-table in a container that scrolls sideways (HTML only)."""
+    """Wrap each df-table, with its sources line, in a container that scrolls
+    sideways (HTML only)."""
 
     default_priority = 200
     formats = ("html",)
@@ -114,9 +116,14 @@ class ScrollContainer(SphinxPostTransform):
             parent = table.parent
             if isinstance(parent, nodes.container) and CONTAINER_CLASS in parent["classes"]:
                 continue
+            following = table.next_node(descend=False, siblings=True)
             container = nodes.container(classes=[CONTAINER_CLASS])
             parent.replace(table, container)
             container += table
+            if isinstance(following, df_table_sources):
+                # The sources line belongs with its table (and caption).
+                parent.remove(following)
+                container += following
 
 
 def setup_html(app: Sphinx) -> None:

@@ -85,7 +85,7 @@ def _check_unique(labels: list[str], columns: dict[str, pd.Series]) -> str | Non
     count = int(repeated.sum())
     if not count:
         return None
-    first = int(repeated.to_numpy().argmax())
+    first = repeated.tolist().index(True)
     key = ", ".join(f"{label}={_value(keys.iat[first, j])}" for j, label in enumerate(labels))
     rows = "row repeats" if count == 1 else "rows repeat"
     return f"{count:,} {rows} a key; the first, row {first + 1}, has {key}"

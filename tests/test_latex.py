@@ -79,7 +79,10 @@ def test_wide_tables_are_fitted_in_the_tex(built: SphinxTestApp) -> None:
     wide = tex[tex.index("five columns") - 600 : tex.index("Grouped results")]
     assert r"\begin{landscape}" in wide and r"\hyphenpenalty=10000" in wide
     assert re.search(r"\\(small|footnotesize|scriptsize)\\setlength\{\\tabcolsep\}", wide)
-    assert wide.count(r"\begin{tabular}") == 2 and wide.count("Configuration") == 2
+    # Sphinx 5.3 sets a table with a given column spec in tabulary, later ones
+    # in tabular: either way the parts keep the measured p{...} columns.
+    parts = re.findall(r"\\begin\{tabular[y]?\}(?:\{\\linewidth\})?(?:\[t\])?\{\|>", wide)
+    assert len(parts) == 2 and wide.count("Configuration") == 2, parts
     # A MultiIndex longtable repeats its labels in every row instead of merging them.
     grouped = tex[tex.index("Grouped results") - 600 : tex.index("Widths from the author")]
     assert r"\begin{longtable}" in grouped and r"\sphinxmultirow" not in grouped

@@ -82,6 +82,15 @@ class Worker:
         self.pd = pd
         self.np = np
         _warm_up(pd, np)
+        if tuple(int(part) for part in pd.__version__.split(".")[:2]) < (2, 2):
+            # pandas before 2.2 imports matplotlib with its Styler: done first
+            # in a snippet's process, matplotlib's font cache would be written
+            # where snippets may not write. Here, once, in the worker's folder.
+            from .chart_drawing import prepare_matplotlib
+
+            prepare_matplotlib(tmpdir)
+            with contextlib.suppress(ImportError):
+                import pandas.io.formats.style  # noqa: F401
         self.pid = os.getpid()
         self.tmpdir = tmpdir
         self.memory_limit: int | None = init["memory_limit"]

@@ -30,7 +30,7 @@ from .limits import apply_hard_limits
 from .reaper import become_subreaper, die_with_parent
 
 #: Signals whose handler the worker sets for itself, put back to the default.
-_RESET_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGCHLD", "SIGUSR1", "SIGUSR2")
+_RESET_SIGNALS = ("SIGTERM", "SIGHUP", "SIGCHLD", "SIGUSR1", "SIGUSR2")
 #: Device files every process may use.
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
 
@@ -102,7 +102,7 @@ def confine_child(
     for name in _RESET_SIGNALS:
         with contextlib.suppress(AttributeError, OSError, ValueError):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in any Python process
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(capture_fd, 1)

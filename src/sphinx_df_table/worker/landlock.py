@@ -204,17 +204,11 @@ def confine(rules: Rules, extra: list[tuple[str, FsAccess]], abi: int) -> None:
     ruleset = libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
     if ruleset < 0:
         raise _fail("landlock_create_ruleset")
-    opened: list[int] = []
+    own = Rules()  # the per-process paths, opened (and closed) here
+    for path, wanted in extra:
+        own.allow(path, wanted)
     try:
-        entries = list(rules.entries)
-        for path, wanted in extra:
-            try:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError:
-                continue
-            opened.append(fd)
-            entries.append((fd, wanted if os.path.isdir(path) else wanted & FILE_RIGHTS, path))
-        for fd, access, path in entries:
+        for fd, access, path in [*rules.entries, *own.entries]:
             beneath = _PathBeneathAttr(int(access & fs), fd)
             if libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(beneath), 0):
                 raise _fail(f"landlock_add_rule({path!r})")
@@ -224,8 +218,7 @@ def confine(rules: Rules, extra: list[tuple[str, FsAccess]], abi: int) -> None:
             raise _fail("landlock_restrict_self")
     finally:
         os.close(ruleset)
-        for fd in opened:
-            os.close(fd)
+        own.close()
 
 
 def describe(abi: int) -> str:

@@ -24,6 +24,8 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4}
 MARKUP_CHOICES = ("rst", "none")
 SANDBOX_CHOICES = ("auto", "landlock", "guard")
+#: ``df_table_search_index`` values: which body cells' words the HTML search index gets.
+SEARCH_INDEX_CHOICES = ("text", "all", "none")
 
 
 def parse_size(value: int | str | None) -> int | None:
@@ -55,6 +57,11 @@ def _check_markup(value: Any) -> None:
 def _check_sandbox(value: Any) -> None:
     if value not in SANDBOX_CHOICES:
         raise ValueError(f"must be one of {', '.join(SANDBOX_CHOICES)}")
+
+
+def _check_search_index(value: Any) -> None:
+    if value not in SEARCH_INDEX_CHOICES:
+        raise ValueError(f"must be one of {', '.join(SEARCH_INDEX_CHOICES)}")
 
 
 #: ``df_table_latex_font_size`` (and ``:latex-font-size:``) values: ``auto``
@@ -162,6 +169,13 @@ class DfTableConfig:
         True,
         (bool,),
         "Start snippets before their pages are parsed, several at a time.",
+    )
+    search_index: str = _field(
+        "text",
+        (str,),
+        "Which body cells the HTML search index gets: 'text' (cells of text columns, "
+        "and label cells), 'all', or 'none'. Column labels are always indexed.",
+        _check_search_index,
     )
     interactive: bool = _field(
         False, (bool,), "Make every table interactive in HTML (sort, filter, sticky header)."

@@ -138,6 +138,7 @@ class DfTableDirective(SnippetDirective):
                 widths=options.get("widths"),
                 align=options.get("align-columns"),
                 literal=markup == "none",
+                search_index=config.search_index,
             )
         except TableShapeError as exc:
             warn(str(exc), DfTableWarning.OPTION, self.get_location())

@@ -25,7 +25,7 @@ man, texinfo, XML, ... need no special support.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from docutils import nodes
@@ -125,12 +125,17 @@ def make_rows_node(
     sort_keys: list[list[str] | None] | None = None,
     styled: list[list[Any]] | None = None,
     highlighted: list[list[int]] | None = None,
+    searched: Sequence[bool] | None = None,
 ) -> df_rows:
     """Assemble a :class:`df_rows` node from plain texts and rich entries.
 
     ``entries`` are the attached rich cells in row-major order (one per
-    ``None`` cell); ``detached`` the entries that ``int`` cells index. The other
-    arguments become the attributes of the same name (see :class:`df_rows`).
+    ``None`` cell); ``detached`` the entries that ``int`` cells index.
+    ``searched`` says, per column, whether the search index gets the words of
+    its plain and detached data cells (``None``: every column; label rows
+    always); attached cells are in the tree, where the indexer reads them
+    anyway. The other arguments become the attributes of the same name (see
+    :class:`df_rows`).
     """
     node = df_rows(
         cells=cells,
@@ -147,9 +152,19 @@ def make_rows_node(
     node.extend(entries)
     # The search index keeps a set of words per page, so each text once will do
     # (and spares the stemmer the repeats).
-    texts = [text for row in cells for text in row if isinstance(text, str) and text]
-    texts += [entry.astext() for entry in detached]
-    words = " ".join(dict.fromkeys(texts))
+    texts: dict[str, None] = {}
+    seen: set[int] = set()  # equal detached cells share an entry
+    for r, row in enumerate(cells):
+        for c, cell in enumerate(row):
+            if not (r < label_rows or searched is None or searched[c]):
+                continue
+            if isinstance(cell, str):
+                if cell:
+                    texts[cell] = None
+            elif cell is not None and cell != COVERED and cell not in seen:
+                seen.add(cell)
+                texts[detached[cell].astext()] = None
+    words = " ".join(texts)
     if words:
         node += nodes.Text(words)
     return node

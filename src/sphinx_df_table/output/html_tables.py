@@ -49,6 +49,9 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
     encode = self.encode
     # A big table has few kinds of cells: make each opening tag once.
     openers: dict[tuple[bool, str], tuple[str, list[str], str]] = {}
+    # Equal final cells share one detached entry (see build_table): its HTML
+    # is written once per table.
+    rendered: dict[int, str] = {}
     out: list[str] = []
     for cells in iter_rows(node):
         if counters:
@@ -75,13 +78,15 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
                 opener = f'{opener[:-1]} rowspan="{cell.morerows + 1}">'
             if cell.sort_key is not None:  # build_table checked: number characters only
                 opener = f'{opener[:-1]} data-sort="{cell.sort_key}">'
-            if not isinstance(content, str):  # a rich cell: visit its nodes
-                out.append(opener)
-                self.body.append("".join(out))
-                out = []
-                for child in content.children:
-                    child.walkabout(self)
-                out.append(f"</{tag}>\n")
+            if not isinstance(content, str):  # a rich cell: its nodes' HTML
+                html = rendered.get(id(content))
+                if html is None:
+                    start = len(self.body)
+                    for child in content.children:
+                        child.walkabout(self)
+                    html = rendered[id(content)] = "".join(self.body[start:])
+                    del self.body[start:]
+                out.append(f"{opener}{html}</{tag}>\n")
             elif content:
                 out.append(f"{opener}<p>{encode(content)}</p></{tag}>\n")
             else:

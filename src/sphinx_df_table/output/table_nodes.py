@@ -133,6 +133,7 @@ def build_table(
     widths: Sequence[int] | str | None = None,
     align: Sequence[str] | None = None,
     literal: bool = False,
+    search_index: str = "all",
 ) -> tuple[nodes.table, list[nodes.system_message]]:
     """Assemble the table node; ``header_rows`` defaults to the column-label rows.
 
@@ -145,7 +146,9 @@ def build_table(
     every cell's text as it is: smart quotes never change it. Data cells of a
     ``formatted`` column (a Styler's or a format option's text) are shown as
     they are in any case; the other cells follow the ``smartquotes`` setting
-    like the rest of the page.
+    like the rest of the page. ``search_index`` (``df_table_search_index``)
+    says which body cells' words the HTML search index gets: ``"all"``,
+    ``"text"`` (those of text columns, and label cells) or ``"none"``.
 
     Each ``colspec`` carries its column's facts for the writers: ``df_kind``
     and ``df_align``. Alignment and sort keys apply to data cells only: label
@@ -243,6 +246,10 @@ def build_table(
     cells: list[list[Cell]] = []
     rich: list[nodes.entry] = []
     detached: list[nodes.entry] = []
+    # A final cell's nodes never change, so equal cells share one detached
+    # entry (a benchmark table repeats its link down a column): no copies to
+    # make, pickle or write more than once.
+    shared: dict[tuple[str, bool], int] = {}
     for r, texts in enumerate(grid[n_header:]):
         row_cells: list[Cell] = []
         for c, text in enumerate(texts):
@@ -252,12 +259,16 @@ def build_table(
             if not text:
                 row_cells.append(text)
                 continue
-            parsed = parse(text)
             exempt = as_written(n_header + r, c)
+            if (text, exempt) in shared:
+                row_cells.append(shared[text, exempt])
+                continue
+            parsed = parse(text)
             quotes = not exempt and smartquotable(text)
             if parsed is None and not quotes:
                 row_cells.append(text)
             elif parsed is not None and not quotes and is_final(parsed[0]):
+                shared[text, exempt] = len(detached)
                 row_cells.append(len(detached))
                 detached.append(make_entry(text, parsed, exempt))
             else:
@@ -288,6 +299,9 @@ def build_table(
             if row + shift >= 0
         ],
         highlighted=[[row + shift, column] for row, column in data.highlighted if row + shift >= 0],
+        searched=None
+        if search_index == "all"
+        else [search_index == "text" and kind == "text" for kind in kinds],
     )
     if data.truncated:
         more = nodes.entry(morecols=n_columns - 1, classes=[MORE_ROWS_CLASS])

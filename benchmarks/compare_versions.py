@@ -1,0 +1,95 @@
+"""This checkout's df-table against another version's, on the same corpus, in one run.
+
+Issue #12's measure: the result cache and the file stamps it takes must cost
+no more than before they were added, warm and cold. Builds the 40-page corpus
+of ``bench_build.py`` (5 tab-set tables of 50 x 17 per page) with each
+version's ``src`` first on ``PYTHONPATH``, interleaved round by round so that
+load on the machine affects both alike, in three ways:
+
+* ``cold``: fresh output and doctree folders, result cache on (the default);
+* ``cold, no cache``: the same with ``-D df_table_cache=0``: every snippet
+  runs and nothing is stamped or stored;
+* ``warm``: the prose of every page edited, then an incremental build: every
+  table comes from the cache (nothing runs), its stamps are checked.
+
+The cache's own cost in a cold build is ``cold - cold, no cache`` of the same
+version, which separates it from other differences between the versions
+(e.g. how snippets are run). Run with::
+
+    git worktree add --detach /tmp/base 4183e76   # before the #12 cache work
+    python benchmarks/compare_versions.py --baseline-src /tmp/base/src
+
+Prints medians and the ratios this/baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench_build import Corpus, generate  # run as a script: its folder is on the path
+
+HERE = Path(__file__).resolve().parent
+THIS_SRC = HERE.parent / "src"
+
+
+def build(src: Path, out: Path, package_src: Path, *args: str) -> float:
+    """One ``sphinx-build -b html -q`` with ``package_src`` first on the path; seconds."""
+    env = dict(os.environ, PYTHONPATH=str(package_src))
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", *args, str(src), str(out)]
+    start = time.perf_counter()
+    done = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"build with {package_src} failed:\n{done.stderr[-4000:]}")
+    return seconds
+
+
+def _edit_prose(src: Path, round_: int) -> None:
+    for page in src.glob("page*.rst"):
+        text = page.read_text(encoding="utf-8")
+        page.write_text(text.replace("\nProse", f"\nProse {round_}", 1), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline-src", type=Path, required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pages", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--work", type=Path, default=HERE / "_work" / "versions")
+    args = parser.parse_args()
+    versions = {"this": THIS_SRC, "baseline": args.baseline_src.resolve()}
+    corpus = Corpus("pages", args.pages, 5, 50)
+    sources = {}
+    for name in versions:  # one copy each: the warm rounds edit their own prose
+        sources[name] = generate(corpus, args.work / name, args.seed)["df-table"]
+    times: dict[tuple[str, str], list[float]] = {}
+    for round_ in range(args.repeat):
+        for name, package in versions.items():
+            src, out = sources[name], args.work / name / "_build"
+            for way, extra in (("cold, no cache", ("-D", "df_table_cache=0")), ("cold", ())):
+                shutil.rmtree(out, ignore_errors=True)
+                times.setdefault((name, way), []).append(build(src, out, package, *extra))
+            _edit_prose(src, round_)  # the last cold build left a warm cache
+            times.setdefault((name, "warm"), []).append(build(src, out, package))
+    print(f"{args.pages} pages x 5 tables of 50 x 17, {args.repeat} rounds; medians in s")
+    print(f"{'build':16} {'this':>8} {'baseline':>9} {'ratio':>7}")
+    median = {key: statistics.median(values) for key, values in times.items()}
+    for way in ("cold", "cold, no cache", "warm"):
+        this, base = median["this", way], median["baseline", way]
+        print(f"{way:16} {this:8.2f} {base:9.2f} {this / base:7.3f}")
+    for name in versions:
+        cost = median[name, "cold"] - median[name, "cold, no cache"]
+        print(f"cache cost in a cold build, {name:8}: {cost:+.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

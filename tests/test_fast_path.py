@@ -273,3 +273,38 @@ def test_build_table_keeps_only_sort_keys_that_are_numbers() -> None:
     assert rows["label_rows"] == 1
     assert rows["sort_keys"] == [["1.0", "-Infinity"], None, None, ["", "6e+300"]]
     assert [spec["df_align"] for spec in table.findall(nodes.colspec)] == ["right"] * 4
+
+
+class _CountingParser:
+    """Markup is ``*...*``; records which cell texts it was asked to parse."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def may_have_markup(self, text: str) -> bool:
+        return "*" in text
+
+    def __call__(self, text: str) -> tuple[list[nodes.Node], list[nodes.system_message]] | None:
+        self.asked.append(text)
+        if "*" not in text:
+            return None
+        return [nodes.emphasis("", text.strip("*"))], []
+
+
+def test_build_table_parses_only_columns_that_may_hold_markup() -> None:
+    data = TableData(
+        header=[["n", "note", "quote"]],
+        body=[["1", "*a*", 'say "hi"'], ["2", "*a*", "b"], ["3", "plain", "c"]],
+        columns=[ColumnFacts("number", "right"), ColumnFacts(), ColumnFacts()],
+    )
+    parser = _CountingParser()
+    table, _ = build_table(data, parse=parser)
+    (rows,) = table.findall(df_rows)
+    # Header cells are parsed one by one. In the body, the number column is
+    # never parsed cell by cell; the markup column's equal cells are parsed
+    # once and share one detached entry; the column with quotes that smart
+    # quotes would change is looked at cell by cell.
+    labels = ["n", "note", "quote"]
+    assert sorted(parser.asked) == sorted([*labels, "*a*", "plain", 'say "hi"', "b", "c"])
+    assert [row[:2] for row in rows["cells"]] == [["1", 0], ["2", 0], ["3", "plain"]]
+    assert rows["cells"][0][2] is None  # attached: smart quotes will see it

@@ -97,11 +97,14 @@ class RstCellParser:
         #: Cells with markup problems that were not reported one by one.
         self.unreported = 0
 
+    def may_have_markup(self, text: str) -> bool:
+        """Whether ``text`` (one cell, or cells joined by newlines) may hold markup;
+        ``False`` means no part of it would be parsed."""
+        return bool(_MAYBE_MARKUP.search(text) or (self._check_pep_rfc and _PEP_RFC.search(text)))
+
     def __call__(self, text: str) -> tuple[list[nodes.Node], list[nodes.system_message]] | None:
         """The cell's inline nodes and the messages to put in the document, or ``None``."""
-        if len(text) > MAX_MARKUP_LENGTH or not (
-            _MAYBE_MARKUP.search(text) or (self._check_pep_rfc and _PEP_RFC.search(text))
-        ):
+        if len(text) > MAX_MARKUP_LENGTH or not self.may_have_markup(text):
             return None
         if text in self._parsed:
             found, has_problems = self._parsed[text]

@@ -4,7 +4,7 @@ The structure is the one docutils' own table directives build
 (``ListTable.build_table_from_list``), so every writer (HTML, LaTeX, text, man,
 texinfo, ...) and every theme treats a df-table like any other table.
 
-Cell text goes through a :data:`CellParser`: :func:`plain_cell_parser` for
+Cell text goes through a :class:`CellParser`: :func:`plain_cell_parser` for
 literal text, or :class:`~sphinx_df_table.output.cell_markup.RstCellParser` for
 inline reST markup.
 """
@@ -12,7 +12,8 @@ inline reST markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from docutils import nodes
 
@@ -21,9 +22,15 @@ from ..messages import TableData
 from .compact_rows import COVERED, Cell, is_final, make_rows_node, smartquotable
 from .spans import MORE_ROWS_CLASS
 
-#: Cell text -> (inline nodes, system messages), or ``None`` when the text holds
-#: no markup and stays plain text.
-CellParser = Callable[[str], tuple[list[nodes.Node], list[nodes.system_message]] | None]
+
+class CellParser(Protocol):
+    """Turns cell text into inline nodes, when it holds markup."""
+
+    def __call__(self, text: str) -> tuple[list[nodes.Node], list[nodes.system_message]] | None:
+        """(inline nodes, system messages), or ``None`` when ``text`` stays plain text."""
+
+    def may_have_markup(self, text: str) -> bool:
+        """``False`` when no part of ``text`` (cells joined by newlines) is parsed."""
 
 
 #: A character that no sort key has (they are float reprs, ``Infinity``, ``""``).
@@ -45,13 +52,17 @@ class TableShapeError(DfTableError, ValueError):
     """The options do not fit the table (too many header rows, widths, ...)."""
 
 
-def plain_cell_parser() -> CellParser:
-    """Cells as literal text: the parser returns ``None`` (no markup) for every cell."""
-
-    def parse(text: str) -> None:
+class _PlainCells:
+    def __call__(self, text: str) -> None:
         return None
 
-    return parse
+    def may_have_markup(self, text: str) -> bool:
+        return False
+
+
+def plain_cell_parser() -> CellParser:
+    """Cells as literal text: the parser returns ``None`` (no markup) for every cell."""
+    return _PlainCells()
 
 
 def column_widths(n_columns: int, widths: Sequence[int] | str | None) -> list[int]:
@@ -250,13 +261,21 @@ def build_table(
     # entry (a benchmark table repeats its link down a column): no copies to
     # make, pickle or write more than once.
     shared: dict[tuple[str, bool], int] = {}
-    for r, texts in enumerate(grid[n_header:]):
+    body = grid[n_header:]
+    # Most columns of a benchmark table (numbers) have no cell with markup or
+    # text smart quotes would change: one search of the whole column tells,
+    # instead of two per cell.
+    plain_columns = [
+        not parse.may_have_markup(column) and not smartquotable(column)
+        for column in ("\n".join(row[c] for row in body) for c in range(n_columns))
+    ]
+    for r, texts in enumerate(body):
         row_cells: list[Cell] = []
         for c, text in enumerate(texts):
-            if (r, c) in covered_body:
+            if covered_body and (r, c) in covered_body:
                 row_cells.append(COVERED)
                 continue
-            if not text:
+            if plain_columns[c] or not text:
                 row_cells.append(text)
                 continue
             exempt = as_written(n_header + r, c)

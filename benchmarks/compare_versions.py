@@ -19,13 +19,14 @@ version, which separates it from other differences between the versions
     git worktree add --detach /tmp/base 4183e76   # before the #12 cache work
     python benchmarks/compare_versions.py --baseline-src /tmp/base/src
 
-Prints medians and the ratios this/baseline.
+Prints medians of wall and CPU time and the ratios this/baseline.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,16 +40,22 @@ HERE = Path(__file__).resolve().parent
 THIS_SRC = HERE.parent / "src"
 
 
-def build(src: Path, out: Path, package_src: Path, *args: str) -> float:
-    """One ``sphinx-build -b html -q`` with ``package_src`` first on the path; seconds."""
+def build(src: Path, out: Path, package_src: Path, *args: str) -> tuple[float, float]:
+    """One ``sphinx-build -b html -q`` with ``package_src`` first on the path:
+    its wall time and the CPU time (user + system) of its whole process tree,
+    worker and snippets included, in seconds. CPU time hardly changes with
+    other load on the machine; wall time does."""
     env = dict(os.environ, PYTHONPATH=str(package_src))
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", *args, str(src), str(out)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"build with {package_src} failed:\n{done.stderr[-4000:]}")
-    return seconds
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return seconds, cpu
 
 
 def _edit_prose(src: Path, round_: int) -> None:
@@ -70,7 +77,7 @@ def main() -> int:
     sources = {}
     for name in versions:  # one copy each: the warm rounds edit their own prose
         sources[name] = generate(corpus, args.work / name, args.seed)["df-table"]
-    times: dict[tuple[str, str], list[float]] = {}
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for round_ in range(args.repeat):
         for name, package in versions.items():
             src, out = sources[name], args.work / name / "_build"
@@ -80,14 +87,24 @@ def main() -> int:
             _edit_prose(src, round_)  # the last cold build left a warm cache
             times.setdefault((name, "warm"), []).append(build(src, out, package))
     print(f"{args.pages} pages x 5 tables of 50 x 17, {args.repeat} rounds; medians in s")
-    print(f"{'build':16} {'this':>8} {'baseline':>9} {'ratio':>7}")
-    median = {key: statistics.median(values) for key, values in times.items()}
+    print(
+        f"{'build':16} {'wall this':>10} {'baseline':>9} {'ratio':>6}   {'CPU this':>9} "
+        f"{'baseline':>9} {'ratio':>6}"
+    )
+    wall = {key: statistics.median(v[0] for v in values) for key, values in times.items()}
+    cpu = {key: statistics.median(v[1] for v in values) for key, values in times.items()}
     for way in ("cold", "cold, no cache", "warm"):
-        this, base = median["this", way], median["baseline", way]
-        print(f"{way:16} {this:8.2f} {base:9.2f} {this / base:7.3f}")
+        row = [wall["this", way], wall["baseline", way], cpu["this", way], cpu["baseline", way]]
+        print(
+            f"{way:16} {row[0]:10.2f} {row[1]:9.2f} {row[0] / row[1]:6.3f}   "
+            f"{row[2]:9.2f} {row[3]:9.2f} {row[2] / row[3]:6.3f}"
+        )
     for name in versions:
-        cost = median[name, "cold"] - median[name, "cold, no cache"]
-        print(f"cache cost in a cold build, {name:8}: {cost:+.2f} s")
+        cost_wall = wall[name, "cold"] - wall[name, "cold, no cache"]
+        cost_cpu = cpu[name, "cold"] - cpu[name, "cold, no cache"]
+        print(
+            f"cache cost in a cold build, {name:8}: {cost_wall:+.2f} s wall, {cost_cpu:+.2f} s CPU"
+        )
     return 0
 
 

@@ -42,3 +42,31 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     # The generated twins really hold the same data.
     static = (tmp_path / "pages" / "csv-table" / "results_0_0_static.csv").read_text()
     assert static.splitlines()[0].startswith("Model,Scripts,Framework,Inst. Type,Task")
+
+
+def test_compare_versions_smoke_run(tmp_path: Path) -> None:
+    # This checkout against itself: the script runs and prints every row.
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "compare_versions.py"),
+            "--baseline-src",
+            str(REPO / "src"),
+            "--pages",
+            "1",
+            "--repeat",
+            "1",
+            "--work",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    number = r"\d+\.\d+"
+    for way in ("cold", "cold, no cache", "warm"):
+        row = rf"^{way}\s+{number}\s+{number}\s+{number}\s+{number}\s+{number}\s+{number}$"
+        assert re.search(row, result.stdout, re.M), result.stdout
+    assert re.search(r"^cache cost in a cold build, this\s*: [+-]\d", result.stdout, re.M)

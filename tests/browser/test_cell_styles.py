@@ -102,6 +102,8 @@ def style_sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
 
 
 def open_page(style_sites: dict[str, Site], new_page: Any, layout: tuple[str, int, str]) -> Any:
+    """The page in ``layout``'s theme and window, its tables enhanced; for a
+    dark scheme, the test fails unless the theme really shows a dark page."""
     theme, width, scheme = layout
     page = new_page(width=width, height=900, color_scheme=scheme)
     page.goto(style_sites[theme].page("index.html"))

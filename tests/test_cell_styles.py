@@ -20,7 +20,12 @@ from bs4 import BeautifulSoup
 
 from sphinx_df_table.messages import CELL_STYLE, ProtocolError, TableData, loads_plain
 from sphinx_df_table.output.latex import latex_style
-from sphinx_df_table.worker.cell_styles import contrasting_text, normalise, parse_colour
+from sphinx_df_table.worker.cell_styles import (
+    contrast_ratio,
+    contrasting_text,
+    normalise,
+    parse_colour,
+)
 from sphinx_df_table.worker.frame_cells import FormatError, TableOptions, frame_to_table
 
 from .helpers import make_app, out_dir, warnings_of, write_project
@@ -37,24 +42,49 @@ FRAME = pd.DataFrame(
     [
         ([("background-color", "yellow")], "background-color: #ffff00; color: #000000"),
         ([("background-color", "#023858")], "background-color: #023858; color: #ffffff"),
-        # Translucent colours are blended over white; the author's text colour stays.
+        # Translucent colours are blended over white; the author's text colour
+        # stays where it reads (WCAG 4.5:1) on the background.
         (
-            [("background-color", "rgba(255, 0, 0, 0.5)"), ("color", "RED !important")],
-            "background-color: #ff8080; color: #ff0000",
+            [("background-color", "rgba(255, 0, 0, 0.25)"), ("color", "darkred !important")],
+            "background-color: #ffbfbf; color: #8b0000",
         ),
+        # Where it does not, it is black or white: background_gradient's light
+        # grey on a mid blue, or its white on a later highlight_max's yellow.
+        (
+            [("background-color", "#6aaed6"), ("color", "#f1f1f1")],
+            "background-color: #6aaed6; color: #000000",
+        ),
+        (
+            [("background-color", "#08306b"), ("color", "#f1f1f1"), ("background-color", "yellow")],
+            "background-color: #ffff00; color: #000000",
+        ),
+        # A text colour alone keeps the white page pandas drew it on, so that
+        # a dark theme's page does not show through.
+        ([("color", "red")], "background-color: #ffffff; color: #ff0000"),
         (
             [("font-weight", "700"), ("font-style", "oblique")],
             "font-weight: bold; font-style: italic",
         ),
         ([("text-decoration", "underline dotted")], "text-decoration: underline"),
         # Later declarations win, as in CSS: `background` replaces the colour.
+        # A bar is drawn on white, with text that reads on the bar and on white.
         (
             [
                 ("background-color", "yellow"),
                 ("width", "10em"),
                 ("background", "linear-gradient(90deg, #d65f5f 33.3%, transparent 33.3%)"),
             ],
-            "background: linear-gradient(90deg, #d65f5f 33.3%, transparent 33.3%)",
+            "background: linear-gradient(90deg, #d65f5f 33.3%, #ffffff 33.3%); color: #000000",
+        ),
+        (
+            [
+                (
+                    "background",
+                    "linear-gradient(90deg, transparent 20%, navy 20%, navy 70%, red 70%)",
+                )
+            ],
+            "background: linear-gradient(90deg, #ffffff 20.0%, #000080 20.0%, #000080 70.0%,"
+            " #ff0000 70.0%); color: #000000",
         ),
         ([("font-weight", "bold"), ("font-weight", "normal")], ""),
         (
@@ -81,6 +111,11 @@ def test_colours_and_contrast() -> None:
     assert parse_colour("nonsense") is None
     assert contrasting_text("#ffff00") == "#000000"
     assert contrasting_text("#000080") == "#ffffff"
+    # Over several colours: the one that reads best on the worst of them.
+    assert contrasting_text("#000080", "#ffffff") == "#000000"
+    assert contrasting_text("#000080", "#202020") == "#ffffff"
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21)
+    assert contrast_ratio("#777777", "#777777") == pytest.approx(1)
 
 
 @pytest.mark.parametrize(
@@ -238,7 +273,7 @@ def test_html_has_inline_styles_and_the_highlight_class(project: Path) -> None:
     styled = soup.find("table", id="styled")
     assert [(td.get_text(), td.get("style")) for td in styled.select("td[style]")] == [
         ("3.000000", "background-color: #ffff00; color: #000000"),
-        ("1", "color: #ff0000; font-weight: bold"),
+        ("1", "background-color: #ffffff; color: #ff0000; font-weight: bold"),
     ]
 
 

@@ -13,6 +13,7 @@ per theme.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -131,16 +132,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def built_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Build the docs and one site per theme, in parallel; fail on any warning."""
-    base = tmp_path_factory.mktemp("sites")
-    jobs: dict[str, tuple[Path, Path]] = {"docs": (REPO / "docs", base / "docs")}
-    for theme in THEMES:
-        files = theme_site(theme)
-        conf = files.pop("conf")
-        src = write_project(base / f"src-{theme}", files, conf)
-        jobs[theme] = (src, base / theme)
+def build_html(jobs: dict[str, tuple[Path, Path]]) -> None:
+    """Build each ``name: (source, output)`` project as HTML, all at the same
+    time; the test fails on any warning or error, naming the project."""
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
     processes = {
@@ -177,24 +171,47 @@ def built_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             failures.append(f"{name}: exit {process.returncode}\n{err}")
     if failures:
         pytest.fail("building the sites failed:\n" + "\n".join(failures), pytrace=False)
+
+
+@contextlib.contextmanager
+def serve(roots: dict[str, Path]) -> Iterator[dict[str, Site]]:
+    """Each built site of ``roots`` served over HTTP on localhost (a free port
+    each) while the ``with`` block runs."""
+    servers = []
+    served = {}
+    for name, root in roots.items():
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        served[name] = Site(root, f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        yield served
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture(scope="session")
+def built_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Build the docs and one site per theme, in parallel; fail on any warning."""
+    base = tmp_path_factory.mktemp("sites")
+    jobs: dict[str, tuple[Path, Path]] = {"docs": (REPO / "docs", base / "docs")}
+    for theme in THEMES:
+        files = theme_site(theme)
+        conf = files.pop("conf")
+        src = write_project(base / f"src-{theme}", files, conf)
+        jobs[theme] = (src, base / theme)
+    build_html(jobs)
     return {name: out for name, (_src, out) in jobs.items()}
 
 
 @pytest.fixture(scope="session")
 def sites(built_sites: dict[str, Path]) -> Iterator[dict[str, Site]]:
     """Each built site served over HTTP on localhost (a free port each)."""
-    servers = []
-    served = {}
-    for name, root in built_sites.items():
-        handler = functools.partial(_QuietHandler, directory=str(root))
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        served[name] = Site(root, f"http://127.0.0.1:{server.server_address[1]}")
-    yield served
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    with serve(built_sites) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -498,13 +498,22 @@
         cell.classList.toggle("df-table-frozen-edge", frozen && c + span - 1 >= edge);
         cell.style.left = frozen ? "var(--df-table-left-" + c + ")" : "";
         if (!frozen) {
-          cell.style.backgroundColor = "";
+          unpaint(cell);
         }
       }
     });
   }
 
   var backgrounds = {};
+
+  /* Undo paintFrozen on `cell`: give back the background colour of its own
+     inline style (a pandas Styler's colour), which painting replaced. */
+  function unpaint(cell) {
+    if (cell.hasAttribute("data-df-table-painted")) {
+      cell.style.backgroundColor = cell.getAttribute("data-df-table-painted");
+      cell.removeAttribute("data-df-table-painted");
+    }
+  }
 
   /* Give each frozen cell the opaque colour it shows (its own, its row's and
      the page's backgrounds composited): cells scroll under it. */
@@ -513,11 +522,11 @@
     if (!cells.length) {
       return;
     }
-    Array.prototype.forEach.call(cells, function (cell) {
-      cell.style.backgroundColor = "";
-    });
+    Array.prototype.forEach.call(cells, unpaint);
     var colors = Array.prototype.map.call(cells, function (cell) {
-      var key = cell.tagName + " " + cell.className + "|" + cell.parentNode.className;
+      // A Styler's inline colour makes the cell unlike others of its class.
+      var key = cell.tagName + " " + cell.className + "|" + cell.parentNode.className +
+        "|" + cell.style.backgroundColor;
       if (!(key in backgrounds)) {
         var layers = [];
         for (var node = cell; node && node.nodeType === 1; node = node.parentNode) {
@@ -528,6 +537,7 @@
       return backgrounds[key];
     });
     Array.prototype.forEach.call(cells, function (cell, index) {
+      cell.setAttribute("data-df-table-painted", cell.style.backgroundColor);
       cell.style.backgroundColor = colors[index];
     });
   }

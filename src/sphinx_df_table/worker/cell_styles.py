@@ -8,9 +8,12 @@ cell's list into one declaration text of the grammar that
 ``#rrggbb`` (named colours, ``#rgb``, ``rgb()``/``rgba()``; a translucent
 colour is blended over white, so that it looks the same on every page and in
 LaTeX), and properties outside that grammar (``width``, borders, fonts) are
-left out. A background without a text colour gets black or white text,
-whichever contrasts more, so the cell reads well in light and dark themes
-alike.
+left out. A Styler's colours are chosen for the white page pandas draws
+them on, so each styled cell carries that page with it and reads well in
+light and dark themes alike: a background without a text colour (or with one
+that does not read on it) gets black or white text, whichever contrasts
+more; a text colour without a background gets a white one; and a ``bar`` is
+drawn on white, with text that reads on the bar and on white.
 
 It runs in the snippet worker; the Sphinx process only sees the texts.
 """
@@ -128,11 +131,25 @@ def _luminance(hex_colour: str) -> float:
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
-def contrasting_text(background: str) -> str:
-    """Black or white (``#rrggbb``), whichever contrasts more with ``background``."""
-    luminance = _luminance(background)
-    # WCAG contrast ratios against black and white: (L + 0.05) / 0.05 vs 1.05 / (L + 0.05).
-    return "#000000" if (luminance + 0.05) ** 2 > 0.0525 else "#ffffff"
+def contrast_ratio(first: str, second: str) -> float:
+    """The WCAG contrast ratio (1 to 21) of two ``#rrggbb`` colours."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def contrasting_text(background: str, *more: str) -> str:
+    """Black or white (``#rrggbb``), whichever contrasts more with ``background``
+    (with the least contrasting of ``background`` and ``more``: text over a bar
+    lies over several colours)."""
+    behind = (background, *more)
+    black = min(contrast_ratio("#000000", colour) for colour in behind)
+    white = min(contrast_ratio("#ffffff", colour) for colour in behind)
+    return "#000000" if black > white else "#ffffff"
+
+
+#: The WCAG contrast ratio (AA, normal text) a cell's text colour needs on
+#: its background, else it is replaced by black or white.
+READABLE = 4.5
 
 
 def _gradient(value: str) -> str | None:
@@ -147,8 +164,9 @@ def _gradient(value: str) -> str | None:
         if parsed is None or colour is None:
             return None
         position = min(max(float(parsed.group(2)), 0.0), 100.0)
-        shown = "transparent" if colour[1] == 0 else opaque_hex(colour)
-        stops.append(f"{shown} {position:.1f}%")
+        # Over white, as translucent colours are: ``transparent`` becomes
+        # white, so that a dark theme's page does not show around the bar.
+        stops.append(f"{opaque_hex(colour)} {position:.1f}%")
     return f"linear-gradient(90deg, {', '.join(stops)})"
 
 
@@ -157,8 +175,14 @@ def normalise(declarations: list[tuple[str, str]]) -> str:
 
     Later declarations win, as in CSS (``background`` replaces an earlier
     ``background-color``); unknown properties and unreadable values are left
-    out. A background colour without a text colour gets a contrasting one
-    (see :func:`contrasting_text`).
+    out. Then each cell gets what it needs to read well on any page (see the
+    module's description): a background colour without a text colour, or
+    with one not readable on it (below :data:`READABLE`, such as
+    ``background_gradient``'s light grey on mid blues, or on a later
+    ``highlight_max``'s yellow), gets black or white text (see
+    :func:`contrasting_text`); a text colour without a background gets white
+    (pandas' page); a bar, drawn on white, gets text that reads on its
+    colours and on white.
     """
     shown: dict[str, str] = {}
     for raw_property, raw_value in declarations:
@@ -187,13 +211,29 @@ def normalise(declarations: list[tuple[str, str]]) -> str:
         elif name in ("text-decoration", "text-decoration-line"):
             line = next((w for w in value.split() if w in ("underline", "line-through")), None)
             _set(shown, "text-decoration", line)
-    if "background-color" in shown and "color" not in shown:
-        shown["color"] = contrasting_text(shown["background-color"])
+    _readable(shown)
     return "; ".join(f"{name}: {shown[name]}" for name in _ORDER if name in shown)
 
 
 #: The order of declarations in a normalised text (the grammar's).
 _ORDER = ("background-color", "background", "color", "font-weight", "font-style", "text-decoration")
+
+
+def _readable(shown: dict[str, str]) -> None:
+    """Complete a cell's colours in ``shown`` so that its text reads on them
+    (see :func:`normalise`)."""
+    if "background" in shown:  # a bar: text over its colours and over white
+        behind = re.findall(r"#[0-9a-f]{6}", shown["background"])
+    elif "background-color" in shown:
+        behind = [shown["background-color"]]
+    elif "color" in shown:
+        shown["background-color"] = "#ffffff"
+        return
+    else:
+        return
+    text = shown.get("color")
+    if text is None or min(contrast_ratio(text, colour) for colour in behind) < READABLE:
+        shown["color"] = contrasting_text(*behind)
 
 
 def _set(shown: dict[str, str], name: str, value: str | None) -> None:

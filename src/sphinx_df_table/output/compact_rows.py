@@ -217,6 +217,7 @@ def iter_rows(node: df_rows) -> Iterator[list[BodyCell]]:
     specs = column_specs(node)
     stubs = [bool(spec.get("stub")) for spec in specs]
     aligns = [spec.get("df_align", "") for spec in specs]
+    no_aligns = [""] * len(specs)
     no_keys: list[str | None] = [None] * len(specs)
     keys_by_column = node.get("sort_keys") or no_keys
     rich = iter([child for child in node.children if isinstance(child, nodes.entry)])
@@ -225,31 +226,44 @@ def iter_rows(node: df_rows) -> Iterator[list[BodyCell]]:
     label_rows: int = node.get("label_rows", 0)
     styles = {(r, c): css for r, c, css in node.get("styled", [])}
     marked = {(r, c) for r, c in node.get("highlighted", [])}
+    # 170,000 cells on a page of benchmark tables: no per-cell lookups that
+    # a table without spans, styles or marks does not need, and each tuple
+    # made without BodyCell's Python-level __new__.
+    make = tuple.__new__
     for r, cells in enumerate(node["cells"]):
         label = r < label_rows
         data_row = r - label_rows
+        row_aligns = no_aligns if label else aligns
+        row_keys = (
+            no_keys if label else [None if k is None else k[data_row] for k in keys_by_column]
+        )
         row: list[BodyCell] = []
         for column, cell in enumerate(cells):
-            if cell == COVERED:
-                continue
             content: str | nodes.entry
-            if isinstance(cell, str):
+            if type(cell) is str:
                 content = cell
+            elif cell is None:
+                content = next(rich)
+            elif cell == COVERED:
+                continue
             else:
-                content = next(rich) if cell is None else detached[cell]
-            keys = keys_by_column[column]
+                content = detached[cell]
+            at = (r, column)
             row.append(
-                BodyCell(
-                    r,
-                    column,
-                    content,
-                    rowspans.get((r, column), 0),
-                    stubs[column],
-                    label,
-                    "" if label else aligns[column],
-                    None if label or keys is None else keys[data_row],
-                    styles.get((r, column), ""),
-                    (r, column) in marked,
+                make(
+                    BodyCell,
+                    (
+                        r,
+                        column,
+                        content,
+                        rowspans.get(at, 0) if rowspans else 0,
+                        stubs[column],
+                        label,
+                        row_aligns[column],
+                        row_keys[column],
+                        styles.get(at, "") if styles else "",
+                        at in marked if marked else False,
+                    ),
                 )
             )
         yield row

@@ -59,25 +59,24 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
             out.append('<tr class="row-even">' if counters[-1] % 2 == 0 else '<tr class="row-odd">')
         else:
             out.append("<tr>")
-        for cell in cells:
-            kind = (cell.stub, cell.align)
+        for _r, _c, content, morerows, stub, _label, align, sort_key, style, marked in cells:
+            kind = (stub, align)
             if kind not in openers:
-                tag = "th" if cell.stub else "td"
-                classes = [*(["stub"] if cell.stub else []), *align_classes(cell.align)]
+                tag = "th" if stub else "td"
+                classes = [*(["stub"] if stub else []), *align_classes(align)]
                 openers[kind] = (tag, classes, _open_tag(tag, classes))
             tag, classes, opener = openers[kind]
-            content = cell.content
             extra = [] if isinstance(content, str) else content["classes"]
-            if cell.highlight:
+            if marked:
                 extra = [*extra, HIGHLIGHT_CLASS]
             if extra:
                 opener = _open_tag(tag, [*classes, *extra])
-            if cell.style:  # the cell style grammar has no quotes or brackets
-                opener = f'{opener[:-1]} style="{cell.style}">'
-            if cell.morerows:  # a merged index cell
-                opener = f'{opener[:-1]} rowspan="{cell.morerows + 1}">'
-            if cell.sort_key is not None:  # build_table checked: number characters only
-                opener = f'{opener[:-1]} data-sort="{cell.sort_key}">'
+            if style:  # the cell style grammar has no quotes or brackets
+                opener = f'{opener[:-1]} style="{style}">'
+            if morerows:  # a merged index cell
+                opener = f'{opener[:-1]} rowspan="{morerows + 1}">'
+            if sort_key is not None:  # build_table checked: number characters only
+                opener = f'{opener[:-1]} data-sort="{sort_key}">'
             if not isinstance(content, str):  # a rich cell: its nodes' HTML
                 html = rendered.get(id(content))
                 if html is None:

@@ -25,7 +25,17 @@ from PIL import Image
 
 from ..helpers import write_project
 from .conftest import Site, build_html, serve
-from .dom import TABLES, column, header_cell, headers, scroll_box, settle, sort_button
+from .dom import (
+    TABLES,
+    assert_frozen_cover_the_edge,
+    column,
+    frozen_edges,
+    header_cell,
+    headers,
+    scroll_box,
+    settle,
+    sort_button,
+)
 
 #: (theme, window width, colour scheme the reader's system prefers; furo and
 #: pydata-sphinx-theme follow it, alabaster has no dark mode)
@@ -386,5 +396,7 @@ def test_frozen_column_keeps_its_styles(
             return hit !== null && c.contains(hit); }"""
     )
     assert on_top
+    # Nor does a sliver of the gradient show left of the model names.
+    assert_frozen_cover_the_edge(frozen_edges(table))
     after = [cell_facts(table, r, label) for r in (0, 4) for label in ("Cost", "Throughput")]
     assert [effective(f["layers"]) for f in after] == [effective(f["layers"]) for f in before]

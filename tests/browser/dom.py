@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -134,3 +135,57 @@ def assert_columns_line_up(state: dict[str, Any]) -> None:
     ):
         assert abs(real_left - copy_left) <= 1, state
         assert abs(real_right - copy_right) <= 1, state
+
+
+def frozen_edges(table: Any, copy: bool = False) -> list[dict[str, Any]]:
+    """For each row of ``table`` shown (header rows first), or of its header
+    copy, what the frozen cells paint, against the scroll box's inner left
+    edge: each cell's ``[left, right]`` (its padding box: with collapsed
+    borders the table, not the cell, paints the border strip), and whether
+    the element 1 px inside the box's left edge on that row is a frozen cell
+    or in one (``hit``)."""
+    return list(
+        table.evaluate(
+            """(table, copy) => {
+                const box = table.closest(".df-table-container");
+                const inner = box.getBoundingClientRect().left + box.clientLeft;
+                const source = copy
+                    ? table.closest(".df-table-wrap").querySelector(".df-table-sticky table")
+                    : table;
+                const scope = copy ? source.closest(".df-table-sticky") : box;
+                return [...source.rows]
+                    .filter(row => getComputedStyle(row).display !== "none")
+                    .map(row => {
+                        const frozen = [...row.cells].filter(
+                            cell => cell.classList.contains("df-table-frozen"));
+                        const spans = frozen.map(cell => {
+                            const r = cell.getBoundingClientRect();
+                            const left = r.left + cell.clientLeft;
+                            return [left - inner, left + cell.clientWidth - inner];
+                        });
+                        const r = row.getBoundingClientRect();
+                        const hit = document.elementFromPoint(inner + 1, r.top + r.height / 2);
+                        // null: the row is out of the window or under a theme's bar.
+                        const seen = hit !== null && scope.contains(hit);
+                        return {spans: spans, text: row.textContent.trim().slice(0, 20),
+                                hit: seen ? frozen.some(cell => cell.contains(hit)) : null};
+                    });
+            }""",
+            copy,
+        )
+    )
+
+
+def assert_frozen_cover_the_edge(rows: list[dict[str, Any]]) -> None:
+    """Nothing scrolled shows left of or between the frozen cells: the first
+    starts at the box's inner left edge (within 0.5 px), each next one where
+    the one before ends (within 1 px: padding boxes are whole pixels), and on
+    every row in view the box's first pixel column is a frozen cell's."""
+    assert any(row["hit"] is not None for row in rows), rows
+    for row in rows:
+        spans = row["spans"]
+        assert spans, row
+        assert abs(spans[0][0]) <= 0.5, row
+        for (_left, right), (left, _right) in itertools.pairwise(spans):
+            assert abs(left - right) <= 1, row
+        assert row["hit"] is not False, row

@@ -1,6 +1,6 @@
 """Styler colours and ``:highlight:`` in Chromium, in light and dark themes.
 
-A small site per theme has two interactive tables: one a pandas Styler
+A small site per theme has three interactive tables: one a pandas Styler
 coloured with ``background_gradient``, ``highlight_max``, ``bar`` and
 ``set_properties`` (text colour and bold on the model names, the column
 that stays frozen), one marked with ``:highlight: min Cost`` per model. The
@@ -9,7 +9,8 @@ HTML text: marked cells look unlike their neighbours, the text of every
 styled cell has WCAG contrast against what is really behind it, bars are as
 long as their values, and marks and colours survive sorting and frozen
 columns. Each layout keeps screenshots of the two tables in
-``tests/artifacts/``.
+``tests/artifacts/``. The third, wide with two frozen columns, shows that
+nothing scrolled shows left of or between frozen cells.
 """
 
 from __future__ import annotations
@@ -25,7 +26,19 @@ from PIL import Image
 
 from ..helpers import write_project
 from .conftest import Site, build_html, serve
-from .dom import TABLES, column, header_cell, headers, scroll_box, settle, sort_button
+from .dom import (
+    TABLES,
+    assert_frozen_cover_the_edge,
+    column,
+    frozen_edges,
+    header_cell,
+    headers,
+    scroll_box,
+    scroll_page_to,
+    settle,
+    sort_button,
+    sticky_state,
+)
 
 #: (theme, window width, colour scheme the reader's system prefers; furo and
 #: pydata-sphinx-theme follow it, alabaster has no dark mode)
@@ -80,6 +93,15 @@ Cell styles
        "Throughput": [1410.5, 903.2, 2210.0, 120.4, 3010.7, 1733.2, 640.0, 2400.5, 980.1],
        "Cost": [0.153, 0.445, 0.091, 1.204, 0.062, 0.118, 0.310, 0.082, 0.275],
    }})
+
+.. df-table:: Two frozen columns
+   :name: frozen-two
+   :interactive:
+   :freeze-columns: 2
+
+   df = pd.DataFrame({{"Model": [f"m-{{i}}" for i in range(24)], "Run": range(24)}})
+   for batch in range(1, 13):
+       df[f"Throughput at batch size {{batch}}"] = [1000.5 * batch + i for i in range(24)]
 """
 #: The cheapest instance of each model in the ``marked`` table.
 CHEAPEST = {("bert", "trn1.32xlarge"), ("gpt2", "trn1.2xlarge"), ("vit", "trn1.2xlarge")}
@@ -107,7 +129,7 @@ def open_page(style_sites: dict[str, Site], new_page: Any, layout: tuple[str, in
     theme, width, scheme = layout
     page = new_page(width=width, height=900, color_scheme=scheme)
     page.goto(style_sites[theme].page("index.html"))
-    page.wait_for_function("() => window.dfTable && window.dfTable.tables.length === 2")
+    page.wait_for_function("() => window.dfTable && window.dfTable.tables.length === 3")
     if scheme == "dark":  # the theme really is dark (not only the reader's system)
         background = page.evaluate(
             "() => getComputedStyle(document.body).backgroundColor"
@@ -386,5 +408,35 @@ def test_frozen_column_keeps_its_styles(
             return hit !== null && c.contains(hit); }"""
     )
     assert on_top
+    # Nor does a sliver of the gradient show left of the model names.
+    assert_frozen_cover_the_edge(frozen_edges(table))
     after = [cell_facts(table, r, label) for r in (0, 4) for label in ("Cost", "Throughput")]
     assert [effective(f["layers"]) for f in after] == [effective(f["layers"]) for f in before]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=LAYOUT_IDS)
+def test_nothing_scrolled_shows_beside_frozen_columns(
+    style_sites: dict[str, Site], new_page: Any, layout: tuple[str, int, str]
+) -> None:
+    """Scrolled sideways, two frozen columns cover the box's left edge and
+    each other, in every row and in the header copy (with collapsed borders,
+    a cell's border strip is the table's to paint, where it scrolled to)."""
+    page = open_page(style_sites, new_page, layout)
+    table = page.locator("table#frozen-two")
+    table.scroll_into_view_if_needed()
+    box = scroll_box(table)
+    box.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    settle(page)
+    assert box.evaluate("box => box.scrollLeft") > 100
+    rows = frozen_edges(table)
+    assert all(len(row["spans"]) == 2 for row in rows), rows
+    assert_frozen_cover_the_edge(rows)
+
+    scroll_page_to(page, table, 6)
+    page.mouse.wheel(0, -1)  # bring back a top bar that hides while scrolling down
+    page.wait_for_timeout(300)
+    settle(page)
+    assert sticky_state(table)["shown"]
+    copy = frozen_edges(table, copy=True)
+    assert [len(row["spans"]) for row in copy] == [2]
+    assert_frozen_cover_the_edge(copy)

@@ -23,7 +23,9 @@ from .conftest import Site
 from .dom import (
     TABLES,
     assert_columns_line_up,
+    assert_frozen_cover_the_edge,
     column,
+    frozen_edges,
     headers,
     scroll_box,
     scroll_page_to,
@@ -133,6 +135,8 @@ def test_first_column_stays_in_view_in_a_tab(
     assert -1 <= model["left"] <= max(before["cells"][0]["left"], 0) + 1, (before, after)
     assert model["position"] == "sticky" and model["onTop"]
     assert throughput["left"] < before["cells"][1]["left"] - 200
+    # No sliver of the scrolled cells shows left of the frozen ones, in any row.
+    assert_frozen_cover_the_edge(frozen_edges(table))
     # (pydata-sphinx-theme's own top bar is wider than a 400 px window.)
     assert after["wrapRight"] <= after["viewport"] + 1
     # The frozen cell is opaque, in the theme's light or dark colours, and
@@ -151,6 +155,7 @@ def test_first_column_stays_in_view_in_a_tab(
     assert_columns_line_up(state)
     assert abs(state["copy"][0][0] - (model["left"] + state["boxLeft"])) <= 1
     assert state["copyText"][0] == "Model"
+    assert_frozen_cover_the_edge(frozen_edges(table, copy=True))
     shot = artifacts / f"wide-frozen-{theme}-{width}-{scheme}.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000

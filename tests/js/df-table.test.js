@@ -212,6 +212,8 @@ test("frozenOffsets: each frozen column sticks after the shown ones before it", 
   // A hidden frozen column takes no room.
   assert.deepEqual(frozenOffsets([100, 50, 30], [false, true], 3), [0, 100, 100]);
   assert.deepEqual(frozenOffsets([100], [], 0), []);
+  // Less each column's left border (collapsed borders: the table paints it).
+  assert.deepEqual(frozenOffsets([100, 50, 30], [], 3, [1, 1, 0]), [-1, 99, 150]);
 });
 
 test("distinctValues: each non-empty text once, in the reader's order", () => {

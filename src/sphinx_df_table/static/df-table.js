@@ -172,13 +172,18 @@
     return shown;
   }
 
-  /* The left edge of each of the first `freeze` columns in a table whose
-     columns are `widths` wide: the widths of the shown columns before it. */
-  function frozenOffsets(widths, hidden, freeze) {
+  /* Where each of the first `freeze` columns in a table whose columns are
+     `widths` wide sticks: after the shown columns before it, less its cells'
+     left border `insets[c]` (optional). With collapsed borders the table,
+     not the cell, paints that border, where the table has scrolled to: a
+     sticky cell's border strip would show the cells scrolling under it, so
+     it sticks out of the box, or under the frozen cell before it. (Not
+     scrolled, a sticky cell stays where it is: the border is painted.) */
+  function frozenOffsets(widths, hidden, freeze, insets) {
     var offsets = [];
     var left = 0;
     for (var c = 0; c < freeze; c++) {
-      offsets.push(left);
+      offsets.push(left - ((insets && insets[c]) || 0));
       if (!hidden[c]) {
         left += widths[c] || 0;
       }
@@ -550,9 +555,11 @@
     if (!freeze || !state.table.tHead || state.container.clientWidth === 0) {
       return;
     }
-    var widths = columnWidths(state);
+    var insets = [];
+    var widths = columnWidths(state, insets);
     var offsets = frozenOffsets(widths, state.hidden, freeze);
     var total = offsets[freeze - 1] + (state.hidden[freeze - 1] ? 0 : widths[freeze - 1] || 0);
+    offsets = frozenOffsets(widths, state.hidden, freeze, insets);
     var tooWide = total > state.container.clientWidth * 0.6;
     [state.table, state.floatTable].forEach(function (table) {
       table.classList.toggle("df-table-unfrozen", tooWide);
@@ -727,8 +734,9 @@
 
   /* Each column's width in the real table, from a cell that spans only that
      column: in the header (bottom row first), or else in the first row shown;
-     0 for a hidden column. Columns are counted as in the full table. */
-  function columnWidths(state) {
+     0 for a hidden column. Columns are counted as in the full table. With
+     `insets`, also put that cell's left border width in it, per column. */
+  function columnWidths(state, insets) {
     var lines = cellGrid(Array.prototype.slice.call(state.table.tHead.rows), fullSpan).reverse();
     var columns = lines.reduce(function (most, line) {
       return Math.max(most, line.length);
@@ -747,6 +755,9 @@
         var cell = r < lines.length ? lines[r][c] : bodyLine[c];
         if (cell && fullSpan(cell) === 1) {
           widths[c] = cell.getBoundingClientRect().width;
+          if (insets) {
+            insets[c] = cell.clientLeft;
+          }
         }
       }
     }

@@ -153,7 +153,7 @@ def make_rows_node(
     # The search index keeps a set of words per page, so each text once will do
     # (and spares the stemmer the repeats).
     texts: dict[str, None] = {}
-    seen: set[int] = set()  # equal detached cells share an entry
+    shown: dict[int, None] = {}  # detached entries, after the plain texts
     for r, row in enumerate(cells):
         for c, cell in enumerate(row):
             if not (r < label_rows or searched is None or searched[c]):
@@ -161,9 +161,10 @@ def make_rows_node(
             if isinstance(cell, str):
                 if cell:
                     texts[cell] = None
-            elif cell is not None and cell != COVERED and cell not in seen:
-                seen.add(cell)
-                texts[detached[cell].astext()] = None
+            elif cell is not None and cell != COVERED:
+                shown[cell] = None  # equal detached cells share an entry
+    for index in sorted(shown):
+        texts[detached[index].astext()] = None
     words = " ".join(texts)
     if words:
         node += nodes.Text(words)

@@ -159,6 +159,9 @@ class Worker:
             if self.spare is not None and not self.spare.with_matplotlib:
                 discard(self.spare)  # it would import matplotlib itself
                 self.spare = None
+        if self.spare is not None and _exit_status(self.spare.pid) is not None:
+            discard(self.spare)  # it died waiting (killed from outside): not this snippet's fault
+            self.spare = None
         spare = self.spare or self._fork_spare()
         self.spare = None
         started = hand_over(spare, request)

@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 from .. import messages
 from ..errors import ErrorKind
 from .failures import PREAMBLE_FILENAME, SNIPPET_FILENAME, error_from, exit_report, format_size
-from .prefork import receive, warm_up
+from .prefork import announce, receive, warm_up
 from .reaper import kill_descendants
 
 #: At most this much captured output (bytes) is sent back per snippet.
@@ -54,6 +54,7 @@ def run_child(
     try:
         from .confinement import confine_child
 
+        announce(answer_fd)
         # The copy-on-write page faults of the common paths, taken before the
         # request (this is our code and data, run before any confinement).
         warm_up(context.pd, context.np)

@@ -28,12 +28,15 @@ import signal
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from .. import messages
 from .reaper import kill_group
 
+#: The child's life: ``run_child(worker, request_fd, answer_fd, capture_fd, scratch)``.
+ChildMain = Callable[[Any, int, int, int, str], NoReturn]
 #: A waiting spare's command line.
 WAITING_TITLE = b"sphinx-df-table: spare snippet process, waiting for its request"
 
@@ -91,12 +94,16 @@ class Spare:
     with_matplotlib: bool
 
 
-def fork_spare(worker: Any, number: int) -> Spare:
+def fork_spare(worker: Any, number: int, run_child: ChildMain) -> Spare:
     """Fork a child that confines itself, then waits for one request; its :class:`Spare`.
 
     ``worker`` is the :class:`~sphinx_df_table.worker.server.Worker` (the child
     gets its settings, rules and pandas); ``number`` names the child's scratch
-    folder and capture file in the worker's folder.
+    folder and capture file in the worker's folder; ``run_child`` is the
+    child's life (:func:`~sphinx_df_table.worker.child.run_child`), called in
+    the child with the worker, its request and answer pipes, capture file and
+    scratch folder, and never returning. Returns once the child has announced
+    itself (:func:`announce`).
     """
     scratch = os.path.join(worker.tmpdir, f"snippet-{number}")
     os.mkdir(scratch, 0o700)
@@ -111,27 +118,28 @@ def fork_spare(worker: Any, number: int) -> Spare:
     # page of the worker's heap into the child (copy-on-write).
     gc.freeze()
     pid = os.fork()
-    if pid == 0:  # the child: confine, wait for the request, run it, answer, exit
-        from .child import INTERNAL_FAILURE, run_child
-
-        try:
-            _show_command_line(WAITING_TITLE)
-            os.write(answer_w, b"+")
-            os.close(request_w)
-            os.close(answer_r)
-        except BaseException:  # never return into the worker's code
-            os._exit(INTERNAL_FAILURE)
+    if pid == 0:  # the child: announce itself, confine, wait for the request, run it
+        os.close(request_w)
+        os.close(answer_r)
         run_child(worker, request_r, answer_w, capture, scratch)
     os.close(request_r)
     os.close(answer_w)
     with contextlib.suppress(OSError):  # the child does it too: no race
         os.setpgid(pid, pid)
-    # Wait until the child shows itself as a spare (it does so first thing):
+    # Wait until the child shows itself as a spare (:func:`announce`, first thing):
     # an answer goes out only after this returns, so whoever got one sees no
     # process but the worker with the worker's command line.
     with contextlib.suppress(OSError):
         os.read(answer_r, 1)
     return Spare(pid, request_w, answer_r, capture, scratch, "matplotlib" in sys.modules)
+
+
+def announce(answer_fd: int) -> None:
+    """In the spare, first thing: show a spare's command line, then tell the
+    worker so (one byte on the answer pipe, which the worker reads before the
+    answer can come)."""
+    _show_command_line(WAITING_TITLE)
+    os.write(answer_fd, b"+")
 
 
 def receive(request_fd: int) -> dict[str, Any]:

@@ -198,8 +198,10 @@ class Worker:
             self.spare = self._fork_spare()
 
     def _fork_spare(self) -> Spare:
+        from .child import run_child
+
         self.forked += 1
-        return fork_spare(self, self.forked)
+        return fork_spare(self, self.forked, run_child)
 
     def _living(self) -> set[int]:
         """The children that :func:`kill_descendants` must leave alone: those

@@ -37,7 +37,7 @@ INTERNAL_FAILURE = 70
 
 
 def run_child(
-    context: Any, request_fd: int, answer_fd: int, capture_fd: int, scratch: str
+    context: Any, request_fd: int, answer_fd: int, capture_fd: int, scratch: str, *, warm: bool
 ) -> NoReturn:
     """Confine this (just forked) process, wait for its request, run the snippet, answer, exit.
 
@@ -48,16 +48,18 @@ def run_child(
     once this process is confined; ``answer_fd`` the write end of its own
     answer pipe, closed after the answer (the worker takes the answer then and
     kills this process, without waiting for it to exit); ``capture_fd`` the file that
-    receives fds 1 and 2; ``scratch`` the one folder the snippet may write in.
-    Never returns.
+    receives fds 1 and 2; ``scratch`` the one folder the snippet may write in;
+    ``warm``: run the worker's warm-up first (a spare forked ahead of its
+    request). Never returns.
     """
     try:
         from .confinement import confine_child
 
         announce(answer_fd)
-        # The copy-on-write page faults of the common paths, taken before the
-        # request (this is our code and data, run before any confinement).
-        warm_up(context.pd, context.np)
+        if warm:
+            # The copy-on-write page faults of the common paths, taken before
+            # the request (our code and data, run before any confinement).
+            warm_up(context.pd, context.np)
         guard = confine_child(context, request_fd, answer_fd, capture_fd, scratch)
         request = receive(request_fd)
         os.chdir(request["cwd"])

@@ -28,15 +28,28 @@ import signal
 import sys
 import time
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from .. import messages
 from .reaper import kill_group
 
-#: The child's life: ``run_child(worker, request_fd, answer_fd, capture_fd, scratch)``.
-ChildMain = Callable[[Any, int, int, int, str], NoReturn]
+
+class ChildMain(Protocol):
+    """The child's life (:func:`~sphinx_df_table.worker.child.run_child`)."""
+
+    def __call__(
+        self,
+        context: Any,
+        request_fd: int,
+        answer_fd: int,
+        capture_fd: int,
+        scratch: str,
+        *,
+        warm: bool,
+    ) -> NoReturn: ...
+
+
 #: A waiting spare's command line.
 WAITING_TITLE = b"sphinx-df-table: spare snippet process, waiting for its request"
 
@@ -94,16 +107,18 @@ class Spare:
     with_matplotlib: bool
 
 
-def fork_spare(worker: Any, number: int, run_child: ChildMain) -> Spare:
+def fork_spare(worker: Any, number: int, run_child: ChildMain, *, warm: bool) -> Spare:
     """Fork a child that confines itself, then waits for one request; its :class:`Spare`.
 
     ``worker`` is the :class:`~sphinx_df_table.worker.server.Worker` (the child
     gets its settings, rules and pandas); ``number`` names the child's scratch
     folder and capture file in the worker's folder; ``run_child`` is the
     child's life (:func:`~sphinx_df_table.worker.child.run_child`), called in
-    the child with the worker, its request and answer pipes, capture file and
-    scratch folder, and never returning. Returns once the child has announced
-    itself (:func:`announce`).
+    the child with the worker, its request and answer pipes, capture file,
+    scratch folder and ``warm``, and never returning; ``warm``: whether the
+    child runs :func:`warm_up` before it confines itself (worth it ahead of a
+    request, not with the request already waiting). Returns once the child
+    has announced itself (:func:`announce`).
     """
     scratch = os.path.join(worker.tmpdir, f"snippet-{number}")
     os.mkdir(scratch, 0o700)
@@ -121,7 +136,7 @@ def fork_spare(worker: Any, number: int, run_child: ChildMain) -> Spare:
     if pid == 0:  # the child: announce itself, confine, wait for the request, run it
         os.close(request_w)
         os.close(answer_r)
-        run_child(worker, request_r, answer_w, capture, scratch)
+        run_child(worker, request_r, answer_w, capture, scratch, warm=warm)
     os.close(request_r)
     os.close(answer_w)
     with contextlib.suppress(OSError):  # the child does it too: no race

@@ -162,7 +162,8 @@ class Worker:
         if self.spare is not None and _exit_status(self.spare.pid) is not None:
             discard(self.spare)  # it died waiting (killed from outside): not this snippet's fault
             self.spare = None
-        spare = self.spare or self._fork_spare()
+        # Without a spare the request is waiting: no warm-up ahead of it.
+        spare = self.spare or self._fork_spare(warm=False)
         self.spare = None
         started = hand_over(spare, request)
         timeout = float(request["timeout"])
@@ -195,13 +196,13 @@ class Worker:
             # What they started and left (re-parented here when they died).
             kill_descendants(exclude=self._living())
         if self.spare is None:
-            self.spare = self._fork_spare()
+            self.spare = self._fork_spare(warm=True)
 
-    def _fork_spare(self) -> Spare:
+    def _fork_spare(self, *, warm: bool) -> Spare:
         from .child import run_child
 
         self.forked += 1
-        return fork_spare(self, self.forked, run_child)
+        return fork_spare(self, self.forked, run_child, warm=warm)
 
     def _living(self) -> set[int]:
         """The children that :func:`kill_descendants` must leave alone: those

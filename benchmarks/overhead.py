@@ -2,12 +2,18 @@
 
 Compares, for the same snippets, plain in-process ``exec`` + ``render_result``
 (what an unsandboxed directive would do) with :class:`SnippetRunner.run` in
-each sandbox mode: a request to the worker, which forks a child per snippet
-(confined with the guard alone, or with Landlock and the guard), the answer
-back. Also measures how long starting a worker takes. With ``--baseline-src``
-(the ``src`` folder of another checkout, e.g. ``git worktree add /tmp/base
-dcef76f``, the last persistent worker), that version's runner is timed too,
-in a subprocess, snippet by snippet alternating with the others. Run with::
+each sandbox mode: a request to the worker, which hands it to a child of
+its own (one per snippet, forked and confined with the guard alone, or with
+Landlock and the guard, while the worker waited for the request), the answer
+back. The snippets come one at a time, as a ``-j 1`` build sends them: each
+way's worker prepares its next child while the other ways run. Also
+measures how long starting a worker takes. With ``--baseline-src`` (the
+``src`` folder of another checkout, e.g. ``git worktree add /tmp/base
+dcef76f``, the last persistent worker, or ``b523279``, the last fork server
+that forked a child only when its request came), that version's runner is
+timed too, in a subprocess, snippet by snippet alternating with the others
+(its two extra columns: its time, and the Landlock mode's difference from it).
+Run with::
 
     python benchmarks/overhead.py [--tables 200] [--starts 5] [--baseline-src DIR]
 """
@@ -159,10 +165,11 @@ def main(argv: list[str]) -> None:
     )
     ways[2](snippets(1, 2, 3)[0])  # starts the worker, so that its mode is known
     modes = f"guard only, {runners['auto'].sandbox}"
-    print(f"\nper table (mean / median ms); the worker forks a child per snippet ({modes})")
+    print(f"\nper table (mean / median ms); one child per snippet, forked ahead ({modes})")
     print(
         f"{'frame':>8} {'in-process':>16} {'guard only':>16} {'landlock+guard':>16}"
         f" {'added (guard)':>16} {'added (landlock)':>16}"
+        + (f" {'baseline':>16} {'landlock-baseline':>16}" if baseline else "")
     )
     for rows, columns in ((50, 17), (500, 20)):
         codes = snippets(args.tables, rows, columns)

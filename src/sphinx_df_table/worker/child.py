@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 from .. import messages
 from ..errors import ErrorKind
 from .failures import PREAMBLE_FILENAME, SNIPPET_FILENAME, error_from, exit_report, format_size
+from .prefork import announce, receive, warm_up
 from .reaper import kill_descendants
 
 #: At most this much captured output (bytes) is sent back per snippet.
@@ -36,30 +37,45 @@ INTERNAL_FAILURE = 70
 
 
 def run_child(
-    context: Any, request: dict[str, Any], answer_fd: int, capture_fd: int, scratch: str
+    context: Any, request_fd: int, answer_fd: int, capture_fd: int, scratch: str, *, warm: bool
 ) -> NoReturn:
-    """Confine this (just forked) process, run the request's snippet, answer, exit.
+    """Confine this (just forked) process, wait for its request, run the snippet, answer, exit.
 
     ``context`` is the worker's :class:`~sphinx_df_table.worker.server.Worker`
     (its settings, the Landlock rules and pandas/numpy, already imported);
-    ``answer_fd`` the write end of this child's own answer pipe;
-    ``capture_fd`` the file that receives fds 1 and 2; ``scratch`` the one
-    folder the snippet may write in. Never returns.
+    ``request_fd`` the read end of this child's own request pipe, which
+    brings one request (see :meth:`~sphinx_df_table.worker.server.Worker.start`)
+    once this process is confined; ``answer_fd`` the write end of its own
+    answer pipe, closed after the answer (the worker takes the answer then and
+    kills this process, without waiting for it to exit); ``capture_fd`` the file that
+    receives fds 1 and 2; ``scratch`` the one folder the snippet may write in;
+    ``warm``: run the worker's warm-up first (a spare forked ahead of its
+    request). Never returns.
     """
     try:
         from .confinement import confine_child
 
-        guard = confine_child(context, request, answer_fd, capture_fd, scratch)
+        announce(answer_fd)
+        if warm:
+            # The copy-on-write page faults of the common paths, taken before
+            # the request (our code and data, run before any confinement).
+            warm_up(context.pd, context.np)
+        guard = confine_child(context, request_fd, answer_fd, capture_fd, scratch)
+        request = receive(request_fd)
+        os.chdir(request["cwd"])
         answer = _run(context, request, guard)
         data = _encode(answer, context.max_result_size, guard)
+        # This process is a subreaper (see confinement): what the snippet
+        # started, and orphaned, is its child now, and ends here, before the
+        # answer (whoever has an answer sees no process of that snippet). Should
+        # that fail, they become the worker's when this process is killed
+        # after its answer, and end there.
+        with contextlib.suppress(Exception):
+            kill_descendants()
         view = memoryview(data)
         while view:
             view = view[os.write(answer_fd, view) :]
-        # This process is a subreaper (see confinement): what the snippet
-        # started, and orphaned, is its child now, and ends here. Should that
-        # fail, they become the worker's when this process exits, and end there.
-        with contextlib.suppress(Exception):
-            kill_descendants()
+        os.close(answer_fd)
     except BaseException:  # df-table's own failure: the worker reports a crash
         with contextlib.suppress(BaseException):
             os.write(2, traceback.format_exc().encode("utf-8", "replace"))

@@ -85,14 +85,17 @@ def _module_entries(root: str) -> list[tuple[str, landlock.FsAccess]]:
 
 
 def confine_child(
-    context: Any, request: dict[str, Any], answer_fd: int, capture_fd: int, scratch: str
+    context: Any, request_fd: int, answer_fd: int, capture_fd: int, scratch: str
 ) -> Guard:
-    """Confine the calling child process for the snippet of ``request``; the guard it runs under.
+    """Confine the calling child process for the snippet it will run; the guard it runs under.
 
-    ``context`` is the worker (its pid, policy, rules, Landlock ABI, limits);
-    ``answer_fd`` stays open, ``capture_fd`` becomes fds 1 and 2 (then is
-    closed), ``scratch`` is the only writable folder. Raises ``OSError`` when a
-    step the chosen sandbox mode needs fails (the worker reports a crash).
+    Nothing here depends on the snippet: the child confines itself before its
+    request arrives (:mod:`~sphinx_df_table.worker.prefork`), and changes to
+    the request's working directory after. ``context`` is the worker (its pid,
+    policy, rules, Landlock ABI, limits); ``request_fd`` and ``answer_fd``
+    stay open, ``capture_fd`` becomes fds 1 and 2 (then is closed),
+    ``scratch`` is the only writable folder. Raises ``OSError`` when a step
+    the chosen sandbox mode needs fails (the worker reports a crash).
     """
     os.setpgid(0, 0)
     die_with_parent(context.pid, signal.SIGKILL)
@@ -110,7 +113,6 @@ def confine_child(
     faulthandler.enable(file=2)  # a timeout's SIGABRT dumps every thread here
     unsafe = context.policy.allow_unsafe
     apply_hard_limits(memory_limit=context.memory_limit, allow_unsafe=unsafe)
-    os.chdir(request["cwd"])
     os.environ["TMPDIR"] = scratch
     tempfile.tempdir = None
     if context.landlock_abi:
@@ -118,9 +120,9 @@ def confine_child(
         landlock.confine(context.rules, own, context.landlock_abi)
     if not unsafe:
         drop_capabilities()
-    for fd in sorted({null, capture_fd} - {0, 1, 2, answer_fd}):
+    for fd in sorted({null, capture_fd} - {0, 1, 2, request_fd, answer_fd}):
         os.close(fd)
-    _close_inherited(keep=answer_fd)
+    _close_inherited(keep=(request_fd, answer_fd))
     policy = dataclasses.replace(context.policy, scratch_dirs=[os.path.realpath(scratch)])
     guard = Guard(policy)
     sys.addaudithook(guard)
@@ -130,11 +132,14 @@ def confine_child(
     return guard
 
 
-def _close_inherited(keep: int) -> None:
-    """Close every descriptor above 2 but ``keep``: the worker's pipes to Sphinx,
-    the Landlock rules, whatever a library had open."""
-    os.closerange(3, keep)
-    os.closerange(keep + 1, _max_fd())
+def _close_inherited(keep: tuple[int, ...]) -> None:
+    """Close every descriptor above 2 but those in ``keep``: the worker's pipes
+    to Sphinx and to other children, the Landlock rules, whatever a library had open."""
+    start = 3
+    for fd in sorted(keep):
+        os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, _max_fd())
 
 
 def _max_fd() -> int:

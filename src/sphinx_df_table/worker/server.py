@@ -5,7 +5,9 @@ Started by :mod:`sphinx_df_table.execute.runner` as
 and numpy once (matplotlib the first time a chart needs it), chooses the
 sandbox mode (Landlock where the kernel enforces it, else the guard alone),
 then for each request forks a child that runs exactly one snippet and exits
-(:mod:`~sphinx_df_table.worker.child`). The worker itself never runs snippet
+(:mod:`~sphinx_df_table.worker.child`). The child is forked and confined ahead,
+while the worker waits (:mod:`~sphinx_df_table.worker.prefork`); the request
+then only has to be written to it. The worker itself never runs snippet
 code: it waits for the child's answer on a pipe of that child's own, enforces
 the timeout (``SIGABRT``, so faulthandler shows the snippet line, then
 ``SIGKILL``), kills whatever the snippet started (it is a child subreaper,
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
-import gc
 import os
 import select
 import shutil
@@ -41,6 +42,7 @@ from ..errors import DfTableError, ErrorKind
 from . import landlock
 from .failures import clean_dump, format_size, how_it_ended, last_fault_line
 from .guard import Policy
+from .prefork import Spare, discard, fork_spare, hand_over, warm_up
 from .reaper import become_subreaper, die_with_parent, kill_descendants, kill_group
 
 #: How long a timed-out snippet gets to write its stack dump before it is killed.
@@ -81,7 +83,7 @@ class Worker:
 
         self.pd = pd
         self.np = np
-        _warm_up(pd, np)
+        warm_up(pd, np)
         if tuple(int(part) for part in pd.__version__.split(".")[:2]) < (2, 2):
             # pandas before 2.2 imports matplotlib with its Styler: done first
             # in a snippet's process, matplotlib's font cache would be written
@@ -102,7 +104,12 @@ class Worker:
             import_roots=init["import_roots"],
         )
         self.main_thread = threading.get_ident()
-        self.requests = 0
+        #: Children forked so far (it numbers their scratch folders).
+        self.forked = 0
+        #: The next snippet's child, confined and waiting for its request.
+        self.spare: Spare | None = None
+        #: Children that answered and were killed, to reap between answers.
+        self.ending: list[_Run] = []
         #: The running children, by pid; at most ``max_children`` at once.
         self.running: dict[int, _Run] = {}
         self.max_children = max(1, int(init.get("max_children") or 1))
@@ -134,12 +141,14 @@ class Worker:
         return "guard only", 0, landlock.Rules()
 
     def start(self, request: dict[str, Any]) -> _Run:
-        """Fork the child that runs ``request``'s snippet; the running child.
+        """Hand ``request``'s snippet to the spare child (forked now if there is
+        none); the running child.
 
         ``request`` holds ``id``, ``code``, ``preamble`` (source text),
         ``result_var``, ``cwd``, ``render`` (see
         :func:`~sphinx_df_table.worker.rendering.render_result`) and
-        ``timeout`` (seconds).
+        ``timeout`` (seconds, from now: the time a spare waited is not the
+        snippet's).
         """
         if "chart" in request["render"]:
             from .chart_drawing import prepare_matplotlib
@@ -147,41 +156,61 @@ class Worker:
             # A df-chart: matplotlib's first import writes its font cache, in
             # the worker's own folder, once for all children.
             prepare_matplotlib(self.tmpdir)
-        self.requests += 1
-        scratch = os.path.join(self.tmpdir, f"snippet-{self.requests}")
-        os.mkdir(scratch, 0o700)
-        capture_path = os.path.join(self.tmpdir, f"output-{self.requests}")
-        capture = os.open(capture_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.unlink(capture_path)  # open in both processes; gone with the last descriptor
-        answer_r, answer_w = os.pipe()
-        # The worker's objects (pandas, numpy, ...) are never garbage: frozen,
-        # a collection in the child does not walk them, which would copy
-        # every page of the worker's heap into the child (copy-on-write).
-        gc.freeze()
-        started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:  # the child: confine, run, answer, exit
-            from .child import run_child
-
-            os.close(answer_r)
-            run_child(self, request, answer_w, capture, scratch)
-        os.close(answer_w)
-        with contextlib.suppress(OSError):  # the child does it too: no race
-            os.setpgid(pid, pid)
+            if self.spare is not None and not self.spare.with_matplotlib:
+                discard(self.spare)  # it would import matplotlib itself
+                self.spare = None
+        if self.spare is not None and _exit_status(self.spare.pid) is not None:
+            discard(self.spare)  # it died waiting (killed from outside): not this snippet's fault
+            self.spare = None
+        # Without a spare the request is waiting: no warm-up ahead of it.
+        spare = self.spare or self._fork_spare(warm=False)
+        self.spare = None
+        started = hand_over(spare, request)
         timeout = float(request["timeout"])
         run = _Run(
             request_id=request["id"],
-            pid=pid,
-            pidfd=_pidfd(pid),
-            receiver=_Receiver(answer_r, self.max_result_size),
-            capture=capture,
-            scratch=scratch,
+            pid=spare.pid,
+            pidfd=_pidfd(spare.pid),
+            receiver=_Receiver(spare.answer_fd, self.max_result_size),
+            capture=spare.capture,
+            scratch=spare.scratch,
             started=started,
             timeout=timeout,
             deadline=started + timeout,
         )
-        self.running[pid] = run
+        self.running[spare.pid] = run
         return run
+
+    def prepare(self) -> None:
+        """Between answers: reap the children that answered, then fork the next spare.
+
+        The event loop calls this when no answer is waiting to be sent, so
+        that neither a child's exit nor the next fork delays an answer.
+        """
+        if self.ending:
+            for run in self.ending:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(run.pid, 0)
+                run.close()
+            self.ending.clear()
+            # What they started and left (re-parented here when they died).
+            kill_descendants(exclude=self._living())
+        if self.spare is None:
+            self.spare = self._fork_spare(warm=True)
+
+    def _fork_spare(self, *, warm: bool) -> Spare:
+        from .child import run_child
+
+        self.forked += 1
+        return fork_spare(self, self.forked, run_child, warm=warm)
+
+    def _living(self) -> set[int]:
+        """The children that :func:`kill_descendants` must leave alone: those
+        running a snippet, the spare, and those killed but not yet reaped (only
+        :meth:`prepare` may reap them: their pids must not be freed for reuse
+        before their own reaping)."""
+        living = set(self.running) | {run.pid for run in self.ending}
+        return living | ({self.spare.pid} if self.spare is not None else set())
 
     def poll(self, run: _Run, now: float) -> messages.SnippetResult | None:
         """Advance ``run``: its result once it is over, else None.
@@ -192,7 +221,7 @@ class Worker:
         """
         if run.status is None:
             run.status = _exit_status(run.pid)
-        if run.status is None and not run.receiver.too_large:
+        if run.status is None and not run.receiver.too_large and not run.receiver.answered():
             if now < run.deadline:
                 return None
             if not run.timed_out:
@@ -205,17 +234,25 @@ class Worker:
 
     def finish(self, run: _Run) -> messages.SnippetResult:
         """Kill what is left of ``run`` (its process group, its orphans), reap it,
-        and turn what it sent into its result."""
+        and turn what it sent into its result.
+
+        A child that answered (a whole answer, and its pipe closed) had only
+        its exit left to do: it is killed, and reaped later by :meth:`prepare`,
+        so that the answer need not wait for its exit.
+        """
         kill_group(run.pid)  # before the child is reaped: its pid names the group
         with contextlib.suppress(ProcessLookupError):
             os.kill(run.pid, signal.SIGKILL)
+        self.running.pop(run.pid, None)
+        if run.status is None and run.receiver.answered():
+            self.ending.append(run)
+            return self._result(run, None, time.monotonic() - run.started)
         status = run.status if run.status is not None else _exit_status(run.pid, block=True)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(run.pid, 0)
-        self.running.pop(run.pid, None)
         # Orphans re-parented to the worker can only come from children that
         # ended (a running child is a subreaper itself): kill them.
-        kill_descendants(exclude=set(self.running))
+        kill_descendants(exclude=self._living())
         run.receiver.drain()
         try:
             return self._result(run, status, time.monotonic() - run.started)
@@ -224,9 +261,12 @@ class Worker:
 
     def _result(self, run: _Run, status: int | None, seconds: float) -> messages.SnippetResult:
         received = run.receiver
+        # Whole, and the pipe closed (or the child exited cleanly): the answer
+        # counts, however the child then ended (it is killed once answered).
+        answered = received.complete() and (received.eof or status == 0)
         if received.too_large:
             return _failure(ErrorKind.RESULT, self._too_large_message(received.size), seconds)
-        if run.timed_out and not (status == 0 and received.complete()):
+        if run.timed_out and not answered:
             output = clean_dump(_read_capture(run.capture))
             return messages.SnippetResult(
                 error=messages.SnippetError(
@@ -238,7 +278,7 @@ class Worker:
                 output=output,
                 seconds=run.timeout,
             )
-        if status == 0 and received.complete():
+        if answered:
             problem = received.problem()
             if problem is None:
                 try:
@@ -269,29 +309,13 @@ class Worker:
         )
 
     def stop_children(self) -> None:
-        """Kill every running snippet's child and everything they started."""
+        """Kill every running snippet's child, the spare, and everything they started."""
+        if self.spare is not None:
+            discard(self.spare)
+            self.spare = None
         for pid in list(self.running):
             kill_group(pid)
         kill_descendants()
-
-
-def _warm_up(pd: Any, np: Any) -> None:
-    """Render one small frame of the common dtypes, and parse a small CSV, here.
-
-    pandas imports parts of itself (and pyarrow, for strings) the first time
-    they are used; done in the worker, that happens once, not in every
-    snippet's child (whose imports end with it). Our own code and data only.
-    """
-    import io
-
-    from .rendering import render_result
-
-    frame = pd.read_csv(io.StringIO("name,value,count,day,flag\na,1.5,1,2024-01-01,True\n"))
-    frame["day"] = pd.to_datetime(frame["day"])
-    frame["kind"] = pd.Series(["x"], dtype="category")
-    frame["gap"] = pd.Series([np.nan]) * pd.Timedelta("1D")
-    frame = pd.merge(frame, frame[["name"]], on="name").sort_values("value").round(2)
-    render_result({"df": frame}, "df", {"csv": True})
 
 
 @dataclass
@@ -353,6 +377,11 @@ class _Receiver:
     def complete(self) -> bool:
         """Whether a whole message has arrived."""
         return self.size >= 0 and len(self.data) >= messages.HEADER_SIZE + self.size
+
+    def answered(self) -> bool:
+        """Whether a whole message has arrived and the pipe closed after it
+        (anything written after the message has been read too)."""
+        return self.eof and self.complete()
 
     def drain(self) -> None:
         """Read whatever is left in the pipe, without waiting (the child is gone)."""
@@ -495,6 +524,8 @@ def serve(worker: Worker, req_fd: int, resp_fd: int) -> None:
     while True:
         while queue and len(worker.running) < worker.max_children:
             worker.start(queue.popleft())
+        if not outbox:
+            worker.prepare()
         now = time.monotonic()
         fds = [req_fd]
         for run in worker.running.values():

@@ -6,9 +6,11 @@ snippet read and any error with its snippet line. The code runs in a separate
 worker process (:mod:`sphinx_df_table.worker.server`), never in Sphinx's.
 
 Sphinx's ``-j`` forks reader processes, which inherit whatever the main process
-holds. A worker is therefore tagged with the pid that started it; a process that
-finds a worker of another pid starts its own instead of talking to (and mixing
-answers with) its parent's. Forked readers leave through ``os._exit``, so
+holds. A worker is therefore tagged with the pid that started it; a reader that
+finds its parent's worker never uses its pipes (that would mix answers): it
+connects to the worker's socket instead (:class:`_ReaderChannel`, served by
+:mod:`sphinx_df_table.worker.connections`), and starts a worker of its own only
+when it cannot. Forked readers leave through ``os._exit``, so
 workers are reaped with a :class:`multiprocessing.util.Finalize`, which
 multiprocessing runs before a child process exits, as well as on
 ``build-finished`` and at interpreter exit in the main process.
@@ -21,11 +23,12 @@ import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
@@ -63,7 +66,7 @@ class RunnerSettings:
     ``"guard"``); ``memory_limit`` caps each snippet's address space, in bytes
     (``None``: no cap); ``max_result_size`` caps an answer, in bytes;
     ``sys_path`` is the worker's ``sys.path``; ``max_children`` how many
-    snippets run at once.
+    snippets run at once; ``jobs`` see below.
     """
 
     srcdir: str
@@ -75,14 +78,49 @@ class RunnerSettings:
     max_result_size: int | None = None
     #: How many snippets the worker runs at once (its child processes).
     max_children: int = 1
+    #: How many processes (``sphinx-build -j``) may share the cores: a reader
+    #: that starts a worker of its own runs ``max_children // jobs`` at once.
+    jobs: int = 1
 
 
-class _WorkerHandle:
-    """A running worker process and the parent's ends of its two pipes."""
+@dataclass(frozen=True)
+class SnippetRequest:
+    """One snippet to run: ``code`` in the folder ``cwd``.
+
+    ``preamble`` runs first in the same namespace; ``result_var`` names the
+    result's variable; ``timeout`` is in seconds; ``render`` is passed to
+    :func:`~sphinx_df_table.worker.rendering.render_result` in the worker.
+    """
+
+    code: str
+    cwd: str
+    preamble: str = ""
+    result_var: str = "df"
+    timeout: float = 30.0
+    render: dict[str, Any] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The request as the worker reads it (without its id)."""
+        return {
+            "code": self.code,
+            "cwd": self.cwd,
+            "preamble": self.preamble,
+            "result_var": self.result_var,
+            "render": self.render,
+            "timeout": self.timeout,
+        }
+
+
+class _Channel:
+    """One process's conversation with a worker: requests out, answers in.
+
+    Subclasses say how the two ends (``req_w``, ``resp_r``) came to be:
+    :class:`_WorkerHandle` started the worker, :class:`_ReaderChannel`
+    connected to the worker of the process it was forked from.
+    """
 
     def __init__(self, settings: RunnerSettings) -> None:
         self.owner_pid = os.getpid()
-        self.tmpdir = tempfile.mkdtemp(prefix="df-table-")
         self.requests = 0
         #: Requests sent and not yet answered: id -> timeout in seconds.
         self.pending: dict[int, float] = {}
@@ -90,76 +128,29 @@ class _WorkerHandle:
         self.done: dict[int, SnippetResult] = {}
         self.last_answer = time.monotonic()
         self.max_result_size = settings.max_result_size
-        req_r, self.req_w = os.pipe()
-        self.resp_r, resp_w = os.pipe()
-        package_parent = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [package_parent, *filter(None, [env.get("PYTHONPATH")])]
-        )
-        env.setdefault("PYTHONHASHSEED", "0")  # deterministic set/dict order in snippets
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        # matplotlib's config and font cache go in the worker's own directory,
-        # not the user's home (snippets may read it, not write it).
-        mpl_dir = Path(self.tmpdir, "matplotlib")
-        mpl_dir.mkdir()
-        env["MPLCONFIGDIR"] = str(mpl_dir)
-        # One BLAS thread: predictable address space under the memory limit.
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env.setdefault(var, "1")
-        with Path(self.tmpdir, "worker.log").open("wb") as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    WORKER_MODULE,
-                    str(req_r),
-                    str(resp_w),
-                    self.tmpdir,
-                ],
-                pass_fds=(req_r, resp_w),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                start_new_session=True,  # so a kill reaches anything the snippet started
-                env=env,
-                cwd=settings.srcdir,
-            )
-        os.close(req_r)
-        os.close(resp_w)
-        self._finalizer = Finalize(
-            self, _WorkerHandle._shutdown, args=self._state(), exitpriority=10
-        )
-        policy = Policy.build(
-            settings.srcdir,
-            settings.allowed_paths,
-            allow_unsafe=settings.allow_unsafe,
-            sys_path=settings.sys_path,
-        )
-        init = {
-            "sys_path": list(settings.sys_path),
-            "read_roots": policy.read_roots,
-            "import_roots": policy.import_roots,
-            "allow_unsafe": policy.allow_unsafe,
-            "sandbox": settings.sandbox,
-            "memory_limit": settings.memory_limit,
-            "max_result_size": settings.max_result_size,
-            "parent_pid": self.owner_pid,
-            "max_children": settings.max_children,
-        }
+        self.req_w = -1
+        self.resp_r = -1
         #: What protects the build: "landlock ABI 7", "guard only" or "unsafe";
         #: None until the worker said it is ready.
         self.sandbox: str | None = None
         self._started = time.monotonic()
         self._start_failure: WorkerStartError | None = None
-        try:
-            messages.write_message(self.req_w, init)
-        except OSError as exc:
-            self._fail_start(f"{exc}: {self.startup_log()}")
 
     def _fail_start(self, detail: str) -> None:
         self.close()
         self._start_failure = WorkerStartError(f"the df-table worker did not start: {detail}")
+
+    def alive(self) -> bool:
+        """Whether this channel can still take requests."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop using this channel (and, for a worker it started, the worker)."""
+        raise NotImplementedError
+
+    def startup_log(self) -> str:
+        """The end of what the worker wrote to stderr before its first snippet."""
+        return "no log"
 
     def await_ready(self) -> None:
         """Wait until the worker has imported pandas and said it is ready.
@@ -186,37 +177,6 @@ class _WorkerHandle:
         if self._start_failure is not None:
             raise self._start_failure
 
-    def _state(self) -> tuple[Any, ...]:
-        return (self.proc, self.req_w, self.resp_r, self.tmpdir, self.owner_pid)
-
-    @staticmethod
-    def _shutdown(
-        proc: subprocess.Popen[bytes], req_w: int, resp_r: int, tmpdir: str, owner_pid: int
-    ) -> None:
-        if os.getpid() != owner_pid:  # an inherited copy: the worker is not ours to stop
-            return
-        for fd in (req_w, resp_r):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        # The closed pipe tells the worker to kill what its snippets left and
-        # remove its folder; SIGTERM does the same if it is busy.
-        with contextlib.suppress(ProcessLookupError):
-            proc.terminate()
-        _exit_status(proc, timeout=SHUTDOWN_GRACE)
-        # Then kill the whole process group before reaping the worker: until it
-        # is reaped its pid (the group's id) cannot be reused, and the group
-        # still holds anything that escaped the worker's own clean-up.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()  # in case it left its process group
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=10)
-        shutil.rmtree(tmpdir, ignore_errors=True)
-
-    def close(self) -> None:
-        self._finalizer()
-
     def _receive(self, deadline: float) -> Any:
         """One whole message by ``deadline``; ``None`` on timeout, raise on EOF/garbage."""
         limit = messages.MAX_MESSAGE_BYTES
@@ -229,29 +189,27 @@ class _WorkerHandle:
         except messages.ProtocolTimeout:
             return None
 
-    def startup_log(self) -> str:
-        """The end of what the worker wrote to stderr before its first snippet."""
-        try:
-            text = Path(self.tmpdir, "worker.log").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "no log"
-        return text.strip()[-2000:] or "no log"
-
-    def submit(self, request: dict[str, Any], timeout: float) -> int:
+    def submit(self, request: dict[str, Any], timeout: float, *, shared: bool = False) -> int:
         """Send ``request`` to the worker; the id to :meth:`collect` its answer with.
 
         The worker runs up to ``max_children`` snippets at once and answers
-        each when it is done. Raises nothing: a worker that cannot take the
-        request gives a crash result at :meth:`collect`.
+        each when it is done. A ``shared`` request is run for whichever ``-j``
+        reader sends the same request later, and answered to it, not here
+        (it gets no id to collect: 0). Raises nothing: a worker that cannot
+        take the request gives a crash result at :meth:`collect`.
         """
         self.requests += 1
         request_id = self.requests
-        self.pending[request_id] = timeout
+        message = {**request, "id": request_id, "timeout": timeout}
+        if shared:
+            message["shared"] = True
+        else:
+            self.pending[request_id] = timeout
         try:
-            messages.write_message(self.req_w, {**request, "id": request_id, "timeout": timeout})
+            messages.write_message(self.req_w, message)
         except OSError as exc:
             self._fail_all(self._crash_result(str(exc)))
-        return request_id
+        return 0 if shared else request_id
 
     def collect(self, request_id: int) -> SnippetResult:
         """The result of request ``request_id``, waiting for it as long as needed.
@@ -295,8 +253,6 @@ class _WorkerHandle:
                 self._fail_all(self.done[request_id])
                 break
             self.done[decoded.request_id] = decoded.result
-            if decoded.restart:
-                self.close()
         return self.done.pop(request_id)
 
     def _fail_all(self, result: SnippetResult) -> None:
@@ -318,16 +274,204 @@ class _WorkerHandle:
         )
 
     def _crash_result(self, detail: str) -> SnippetResult:
-        code = _exit_status(self.proc, timeout=1)
-        log = self.startup_log()
-        how = how_it_ended(code) if code is not None else detail
+        how, log = self._ending(detail)
         return SnippetResult(
             error=SnippetError(
                 kind=ErrorKind.CRASH,
                 message=f"the df-table worker {how}; it was replaced"
-                + (f" (its log: {log[-300:]})" if code is not None and log != "no log" else ""),
+                + (f" (its log: {log[-300:]})" if log else ""),
             ),
         )
+
+    def _ending(self, detail: str) -> tuple[str, str]:
+        """How the worker ended (``detail``: what the channel saw), and its log."""
+        return detail, ""
+
+
+class _WorkerHandle(_Channel):
+    """A running worker process and the parent's ends of its two pipes.
+
+    The worker also listens on a unix socket in its folder (``socket_path``;
+    None where that could not be made): ``-j`` reader processes forked from
+    this one connect to it (:class:`_ReaderChannel`) instead of starting
+    workers of their own.
+    """
+
+    def __init__(self, settings: RunnerSettings) -> None:
+        super().__init__(settings)
+        self.tmpdir = tempfile.mkdtemp(prefix="df-table-")
+        req_r, self.req_w = os.pipe()
+        self.resp_r, resp_w = os.pipe()
+        listener, self.socket_path = _listen(self.tmpdir)
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_parent, *filter(None, [env.get("PYTHONPATH")])]
+        )
+        env.setdefault("PYTHONHASHSEED", "0")  # deterministic set/dict order in snippets
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        # matplotlib's config and font cache go in the worker's own directory,
+        # not the user's home (snippets may read it, not write it).
+        mpl_dir = Path(self.tmpdir, "matplotlib")
+        mpl_dir.mkdir()
+        env["MPLCONFIGDIR"] = str(mpl_dir)
+        # One BLAS thread: predictable address space under the memory limit.
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(var, "1")
+        fds = [req_r, resp_w] + ([listener.fileno()] if listener is not None else [])
+        try:
+            with Path(self.tmpdir, "worker.log").open("wb") as log:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", WORKER_MODULE, *map(str, fds[:2]), self.tmpdir]
+                    + [str(fd) for fd in fds[2:]],
+                    pass_fds=fds,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                    start_new_session=True,  # so a kill reaches anything the snippet started
+                    env=env,
+                    cwd=settings.srcdir,
+                )
+        finally:
+            # The worker holds the listening socket now: readers connect to it.
+            if listener is not None:
+                listener.close()
+        os.close(req_r)
+        os.close(resp_w)
+        self._finalizer = Finalize(
+            self, _WorkerHandle._shutdown, args=self._state(), exitpriority=10
+        )
+        policy = Policy.build(
+            settings.srcdir,
+            settings.allowed_paths,
+            allow_unsafe=settings.allow_unsafe,
+            sys_path=settings.sys_path,
+        )
+        init = {
+            "sys_path": list(settings.sys_path),
+            "read_roots": policy.read_roots,
+            "import_roots": policy.import_roots,
+            "allow_unsafe": policy.allow_unsafe,
+            "sandbox": settings.sandbox,
+            "memory_limit": settings.memory_limit,
+            "max_result_size": settings.max_result_size,
+            "parent_pid": self.owner_pid,
+            "max_children": settings.max_children,
+        }
+        try:
+            messages.write_message(self.req_w, init)
+        except OSError as exc:
+            self._fail_start(f"{exc}: {self.startup_log()}")
+
+    def alive(self) -> bool:
+        """Whether the worker process is still running."""
+        return _exit_status(self.proc) is None
+
+    def _state(self) -> tuple[Any, ...]:
+        return (self.proc, self.req_w, self.resp_r, self.tmpdir, self.owner_pid)
+
+    @staticmethod
+    def _shutdown(
+        proc: subprocess.Popen[bytes], req_w: int, resp_r: int, tmpdir: str, owner_pid: int
+    ) -> None:
+        if os.getpid() != owner_pid:  # an inherited copy: the worker is not ours to stop
+            return
+        for fd in (req_w, resp_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        # The closed pipe tells the worker to kill what its snippets left and
+        # remove its folder; SIGTERM does the same if it is busy.
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+        _exit_status(proc, timeout=SHUTDOWN_GRACE)
+        # Then kill the whole process group before reaping the worker: until it
+        # is reaped its pid (the group's id) cannot be reused, and the group
+        # still holds anything that escaped the worker's own clean-up.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()  # in case it left its process group
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+    def close(self) -> None:
+        """Stop the worker (in the process that started it) and remove its folder."""
+        self._finalizer()
+
+    def startup_log(self) -> str:
+        """The end of what the worker wrote to stderr before its first snippet."""
+        try:
+            text = Path(self.tmpdir, "worker.log").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "no log"
+        return text.strip()[-2000:] or "no log"
+
+    def _ending(self, detail: str) -> tuple[str, str]:
+        code = _exit_status(self.proc, timeout=1)
+        if code is None:
+            return detail, ""
+        log = self.startup_log()
+        return how_it_ended(code), "" if log == "no log" else log
+
+
+class _ReaderChannel(_Channel):
+    """A ``-j`` reader's own connection to the worker of the Sphinx process it
+    was forked from: its own request ids, pending and done maps, the same
+    framing. Raises ``OSError`` when it cannot connect (that worker is gone)."""
+
+    def __init__(self, settings: RunnerSettings, socket_path: str) -> None:
+        super().__init__(settings)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(socket_path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+        self.req_w = self.resp_r = sock.fileno()
+        self._finalizer = Finalize(
+            self, _ReaderChannel._shutdown, args=(sock, self.owner_pid), exitpriority=10
+        )
+
+    @staticmethod
+    def _shutdown(sock: socket.socket, owner_pid: int) -> None:
+        # Closing it tells the worker to kill what this process still runs.
+        if os.getpid() == owner_pid:
+            sock.close()
+
+    def alive(self) -> bool:
+        """Whether the connection is still open."""
+        return self.sock.fileno() >= 0
+
+    def close(self) -> None:
+        """Close the connection (the worker kills this process's snippets)."""
+        self._finalizer()
+
+    def _ending(self, detail: str) -> tuple[str, str]:
+        return f"closed the connection ({detail})", ""
+
+
+#: The name of the socket ``-j`` readers connect to, in the worker's folder.
+SOCKET_NAME = "readers.sock"
+
+
+def _listen(tmpdir: str) -> tuple[socket.socket | None, str | None]:
+    """A listening unix socket in ``tmpdir`` (a folder only this user can enter),
+    and its path; (None, None) where there is none (no ``AF_UNIX``, a path too
+    long for one): then each ``-j`` reader starts a worker of its own."""
+    path = os.path.join(tmpdir, SOCKET_NAME)
+    try:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    except (AttributeError, OSError):
+        return None, None
+    try:
+        listener.bind(path)
+        listener.listen(64)
+    except OSError:
+        listener.close()
+        return None, None
+    return listener, path
 
 
 #: Room for the answer's framing and fields beside the result's own size.
@@ -361,18 +505,30 @@ def _exit_status(proc: subprocess.Popen[bytes], timeout: float = 0.0) -> int | N
 
 @dataclass(frozen=True)
 class Ticket:
-    """A submitted snippet: which worker has it, under which request id."""
+    """A submitted snippet: which channel has it, under which request id.
 
-    handle: _WorkerHandle
+    A ``shared`` ticket (a ``-j`` build's snippet run ahead by the main
+    process) has no id: whichever process collects it sends the same
+    ``request`` on its own channel and gets that run's result.
+    """
+
+    handle: _Channel
     request_id: int
+    request: SnippetRequest
+    shared: bool = False
 
 
 class SnippetRunner:
-    """Runs snippets for one Sphinx application, one worker per process."""
+    """Runs snippets for one Sphinx application: one worker for the main process
+    and the ``-j`` readers forked from it."""
 
     def __init__(self, settings: RunnerSettings) -> None:
         self.settings = settings
-        self._handle: _WorkerHandle | None = None
+        self._handle: _Channel | None = None
+        #: The process that made this runner (Sphinx's main process) and the
+        #: worker it started, which the readers it forks connect to.
+        self._owner_pid = os.getpid()
+        self._shared: _WorkerHandle | None = None
         #: A failed start, per process: retrying for every table would only
         #: repeat the same slow failure.
         self._start_error: tuple[int, WorkerStartError] | None = None
@@ -383,81 +539,82 @@ class SnippetRunner:
         handle = self._handle
         return handle.sandbox if handle is not None and handle.owner_pid == os.getpid() else None
 
-    def _worker(self) -> _WorkerHandle:
+    def _worker(self) -> _Channel:
         pid = os.getpid()
         handle = self._handle
-        if handle is not None and (
-            handle.owner_pid != pid or _exit_status(handle.proc) is not None
-        ):
+        if handle is not None and (handle.owner_pid != pid or not handle.alive()):
             if handle.owner_pid == pid:
                 handle.close()
             handle = None
         if handle is None:
             if self._start_error is not None and self._start_error[0] == pid:
                 raise self._start_error[1]
+            handle = self._connect()
             try:
-                handle = self._handle = _WorkerHandle(self.settings)
+                handle = handle or self._start()
             except WorkerStartError as exc:
                 self._start_error = (pid, exc)
                 raise
+            self._handle = handle
         return handle
 
-    def run(
-        self,
-        code: str,
-        *,
-        cwd: str,
-        preamble: str = "",
-        result_var: str = "df",
-        timeout: float = 30.0,
-        render: dict[str, Any] | None = None,
-    ) -> SnippetResult:
-        """Run ``code`` in ``cwd`` and return its table or chart, or the located error.
+    def _connect(self) -> _ReaderChannel | None:
+        """A connection to the worker of the process this one was forked from, if
+        that worker is still there."""
+        shared = self._shared
+        if shared is None or self._owner_pid == os.getpid() or shared.socket_path is None:
+            return None
+        try:
+            return _ReaderChannel(self.settings, shared.socket_path)
+        except OSError:  # gone (or replaced): this process starts its own
+            return None
 
-        ``preamble`` runs first in the same namespace; ``result_var`` names the
-        result's variable; ``timeout`` is in seconds. Raises
-        :class:`WorkerStartError` when no worker can be started (once per
+    def _start(self) -> _WorkerHandle:
+        settings = self.settings
+        if os.getpid() != self._owner_pid:
+            # A forked reader that cannot use the main process's worker: it
+            # shares the cores with the other readers, each with a worker.
+            children = max(1, settings.max_children // max(1, settings.jobs))
+            return _WorkerHandle(replace(settings, max_children=children))
+        self._shared = _WorkerHandle(settings)
+        return self._shared
+
+    def start(self) -> None:
+        """Start this process's worker now (it gets ready while Sphinx goes on),
+        unless it runs. Raises :class:`WorkerStartError` as :meth:`run` does."""
+        self._worker()
+
+    def run(self, request: SnippetRequest) -> SnippetResult:
+        """Run ``request``'s snippet and return its table or chart, or the located error.
+
+        Raises :class:`WorkerStartError` when no worker can be started (once per
         process: later calls raise the same error at once).
-
-        ``render`` is passed to
-        :func:`~sphinx_df_table.worker.rendering.render_result` in the worker.
         """
-        ticket = self.submit(
-            code, cwd=cwd, preamble=preamble, result_var=result_var, timeout=timeout, render=render
-        )
+        ticket = self.submit(request)
         result = self.collect(ticket)
         assert result is not None  # a ticket of this very process and worker
         return result
 
-    def submit(
-        self,
-        code: str,
-        *,
-        cwd: str,
-        preamble: str = "",
-        result_var: str = "df",
-        timeout: float = 30.0,
-        render: dict[str, Any] | None = None,
-    ) -> Ticket:
-        """Start running ``code`` (arguments as for :meth:`run`) and return at once.
+    def submit(self, request: SnippetRequest, *, shared: bool = False) -> Ticket:
+        """Start running ``request``'s snippet and return at once.
 
         The worker runs several submitted snippets at a time; :meth:`collect`
-        waits for one. Raises :class:`WorkerStartError` as :meth:`run` does.
+        waits for one. A ``shared`` request is for the ``-j`` readers forked
+        later: the one that collects the ticket gets its result. Raises
+        :class:`WorkerStartError` as :meth:`run` does.
         """
-        request = {
-            "code": code,
-            "cwd": cwd,
-            "preamble": preamble,
-            "result_var": result_var,
-            "render": render or {},
-        }
+        wire = request.to_wire()
         handle = self._worker()
-        return Ticket(handle, handle.submit(request, timeout))
+        request_id = handle.submit(wire, wire.pop("timeout"), shared=shared)
+        return Ticket(handle, request_id, request, shared)
 
     def collect(self, ticket: Ticket) -> SnippetResult | None:
         """The result of a :meth:`submit`; None when the ticket is not this
         process's (a forked ``-j`` reader inherited it) or its worker was
-        replaced before answering (submit again)."""
+        replaced before answering (submit again). A shared ticket's result is
+        asked for on this process's own channel."""
+        if ticket.shared:
+            return self.run(ticket.request)
         handle = ticket.handle
         if handle is not self._handle or handle.owner_pid != os.getpid():
             return None
@@ -470,7 +627,11 @@ class SnippetRunner:
             raise
 
     def close(self) -> None:
-        """Stop this process's worker, if any (inherited ones are left alone)."""
+        """Stop this process's worker or connection, if any (inherited ones are left alone)."""
         if self._handle is not None and self._handle.owner_pid == os.getpid():
             self._handle.close()
         self._handle = None
+        if self._owner_pid == os.getpid():
+            if self._shared is not None:
+                self._shared.close()
+            self._shared = None

@@ -127,6 +127,12 @@ class _Channel:
         #: Answers received and not yet collected: id -> result.
         self.done: dict[int, SnippetResult] = {}
         self.last_answer = time.monotonic()
+        #: The longest timeout of any request sent, shared ones included.
+        self.longest = 0.0
+        #: Seconds to wait for an answer beyond the largest pending timeout
+        #: plus :data:`ANSWER_GRACE`: a channel that shares its worker may wait
+        #: for runs it never hears of to free a slot.
+        self.patience = 0.0
         self.max_result_size = settings.max_result_size
         self.req_w = -1
         self.resp_r = -1
@@ -200,6 +206,7 @@ class _Channel:
         """
         self.requests += 1
         request_id = self.requests
+        self.longest = max(self.longest, timeout)
         message = {**request, "id": request_id, "timeout": timeout}
         if shared:
             message["shared"] = True
@@ -227,7 +234,7 @@ class _Channel:
         while request_id not in self.done:
             if request_id not in self.pending:  # pragma: no cover - a caller's mistake
                 raise KeyError(request_id)
-            deadline = self.last_answer + max(self.pending.values()) + ANSWER_GRACE
+            deadline = self.last_answer + max(self.pending.values()) + ANSWER_GRACE + self.patience
             try:
                 answer = self._receive(max(deadline, time.monotonic() + 0.001))
             except (messages.ProtocolError, OSError) as exc:
@@ -420,11 +427,16 @@ class _ReaderChannel(_Channel):
     was forked from: its own request ids, pending and done maps, the same
     framing. Raises ``OSError`` when it cannot connect (that worker is gone)."""
 
-    def __init__(self, settings: RunnerSettings, socket_path: str) -> None:
+    def __init__(self, settings: RunnerSettings, worker: _WorkerHandle) -> None:
         super().__init__(settings)
+        # Before this reader's run starts, the worker may finish what the main
+        # process ran ahead (up to its longest timeout) and the other readers'
+        # runs (one each at a time) first.
+        self.patience = (worker.longest + ANSWER_GRACE) * max(1, settings.jobs)
+        assert worker.socket_path is not None
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            sock.connect(socket_path)
+            sock.connect(worker.socket_path)
         except OSError:
             sock.close()
             raise
@@ -458,12 +470,15 @@ SOCKET_NAME = "readers.sock"
 
 def _listen(tmpdir: str) -> tuple[socket.socket | None, str | None]:
     """A listening unix socket in ``tmpdir`` (a folder only this user can enter),
-    and its path; (None, None) where there is none (no ``AF_UNIX``, a path too
-    long for one): then each ``-j`` reader starts a worker of its own."""
+    and its path; (None, None) where there is none (no ``SO_PEERCRED``, as on
+    macOS; a path too long for a socket): then each ``-j`` reader starts a
+    worker of its own."""
     path = os.path.join(tmpdir, SOCKET_NAME)
+    if not hasattr(socket, "SO_PEERCRED"):  # the worker could not check who connects
+        return None, None
     try:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    except (AttributeError, OSError):
+    except OSError:
         return None, None
     try:
         listener.bind(path)
@@ -565,9 +580,15 @@ class SnippetRunner:
         if shared is None or self._owner_pid == os.getpid() or shared.socket_path is None:
             return None
         try:
-            return _ReaderChannel(self.settings, shared.socket_path)
+            channel = _ReaderChannel(self.settings, shared)
         except OSError:  # gone (or replaced): this process starts its own
             return None
+        try:
+            channel.await_ready()
+        except WorkerStartError:  # it did not start, or refused this process
+            channel.close()
+            return None
+        return channel
 
     def _start(self) -> _WorkerHandle:
         settings = self.settings

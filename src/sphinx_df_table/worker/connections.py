@@ -38,12 +38,40 @@ import struct
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .. import messages
 
-if TYPE_CHECKING:
-    from .server import Worker, _Run
+
+class _Run(Protocol):
+    """What the hub uses of a running child (``server._Run``)."""
+
+    request_id: int
+    pid: int
+    pidfd: int | None
+    deadline: float
+    receiver: Any
+
+    def fds(self) -> list[int]: ...
+
+
+class _Worker(Protocol):
+    """What the hub uses of the fork server (``server.Worker``; not imported
+    here, which would make an import cycle)."""
+
+    mode: str
+    max_children: int
+    running: dict[int, Any]
+
+    def start(self, request: dict[str, Any]) -> Any:
+        """Fork the child that runs ``request``; its run."""
+
+    def poll(self, run: Any, now: float) -> messages.SnippetResult | None:
+        """The run's result once it is over, else None."""
+
+    def finish(self, run: Any) -> messages.SnippetResult:
+        """Kill and reap what is left of the run; its result."""
+
 
 #: Finished shared results that no reader took yet are kept up to this many bytes.
 UNCLAIMED_BUDGET = 64 * 1024 * 1024
@@ -184,7 +212,7 @@ class Hub:
 
     def __init__(
         self,
-        worker: Worker,
+        worker: _Worker,
         main: Connection,
         listener: socket.socket | None,
         owner_pid: int,

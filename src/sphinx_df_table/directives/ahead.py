@@ -27,6 +27,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from sphinx.util.parallel import make_chunks
+
 from ..config import get_config
 from ..execute.result_cache import ResultCache
 from ..execute.runner import WorkerStartError
@@ -228,8 +230,26 @@ def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
         # inherit it, and connect to the worker it starts (see runner.py).
         get_runner(env)
     if get_config(app.config).execute_ahead:
-        for docname in docnames:
+        order = docnames if slot.serial else reading_order(docnames, app.parallel)
+        for docname in order:
             submit_document(env, docname, shared=not slot.serial)
+
+
+def reading_order(docnames: list[str], nproc: int) -> list[str]:
+    """``docnames`` in the order ``-j nproc`` readers will reach them.
+
+    Sphinx cuts the documents into chunks (``make_chunks``) and reads
+    ``nproc`` chunks at a time, each from its start: the worker runs the
+    snippets ahead in that order, so no reader waits for snippets of
+    documents it reads later, or that another reader reads later.
+    """
+    chunks = make_chunks(docnames, nproc)
+    order = []
+    for first in range(0, len(chunks), nproc):
+        wave = chunks[first : first + nproc]
+        for index in range(max(len(chunk) for chunk in wave)):
+            order += [chunk[index] for chunk in wave if index < len(chunk)]
+    return order
 
 
 def setup_ahead(app: Sphinx) -> None:

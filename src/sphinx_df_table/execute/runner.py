@@ -19,6 +19,7 @@ multiprocessing runs before a child process exits, as well as on
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import select
 import shutil
@@ -308,6 +309,7 @@ class _WorkerHandle(_Channel):
         super().__init__(settings)
         self.tmpdir = tempfile.mkdtemp(prefix="df-table-")
         req_r, self.req_w = os.pipe()
+        _widen(self.req_w)
         self.resp_r, resp_w = os.pipe()
         listener, self.socket_path = _listen(self.tmpdir)
         package_parent = str(Path(__file__).resolve().parents[2])
@@ -462,6 +464,22 @@ class _ReaderChannel(_Channel):
 
     def _ending(self, detail: str) -> tuple[str, str]:
         return f"closed the connection ({detail})", ""
+
+
+#: How many bytes of requests the request pipe holds (Linux's default largest).
+REQUEST_PIPE_BYTES = 1 << 20
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe ``fd`` hold :data:`REQUEST_PIPE_BYTES` where the system allows.
+
+    The snippets submitted ahead are written while the worker still imports
+    pandas: in a pipe of the default 64 KiB, a site's requests would stall
+    Sphinx (and, with ``-j``, the forking of its readers) until the worker
+    is ready.
+    """
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or over the limit
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, REQUEST_PIPE_BYTES)
 
 
 #: The name of the socket ``-j`` readers connect to, in the worker's folder.

@@ -293,3 +293,16 @@ def test_many_submissions_with_large_answers_all_arrive(tmp_path: Path) -> None:
         check=False,
     )
     assert done.stdout.strip() == "60", done.stderr
+
+
+def test_parallel_builds_run_ahead_in_the_order_readers_reach_documents() -> None:
+    from sphinx.util.parallel import make_chunks
+
+    from sphinx_df_table.directives.ahead import reading_order
+
+    docnames = [f"d{n:02}" for n in range(41)]
+    order = reading_order(docnames, 2)
+    assert sorted(order) == docnames
+    chunks = make_chunks(docnames, 2)  # 3 chunks: the first two read at once
+    assert order[:4] == [chunks[0][0], chunks[1][0], chunks[0][1], chunks[1][1]]
+    assert order[-len(chunks[2]) :] == chunks[2]

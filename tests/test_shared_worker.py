@@ -24,7 +24,14 @@ import pytest
 
 from sphinx_df_table.execute.runner import RunnerSettings, SnippetRequest, SnippetRunner
 
-from .helpers import TAG_VAR, tagged_processes, wait_until_gone, worker_pids, write_project
+from .helpers import (
+    TAG_VAR,
+    run_sphinx_build,
+    tagged_processes,
+    wait_until_gone,
+    worker_pids,
+    write_project,
+)
 
 pytestmark = pytest.mark.matrix
 
@@ -199,3 +206,27 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_each_snippet_of_a_parallel_build_runs_once(tmp_path: Path) -> None:
+    """The main process runs every snippet ahead; each reader's directive takes
+    that run (or its result) instead of running the snippet again."""
+    log = tmp_path / "runs.txt"
+    files = {
+        "index.rst": "Index\n=====\n\n.. toctree::\n\n" + "".join(f"   p{i}\n" for i in range(8))
+    }
+    for i in range(8):
+        tables = "".join(
+            ".. df-table::\n\n"
+            f"   open({str(log)!r}, 'a').write('p{i}-{k}\\n')\n"
+            f"   df = pd.DataFrame({{'page': ['p{i}'], 'table': [{k}]}})\n\n"
+            for k in range(3)
+        )
+        files[f"p{i}.rst"] = f"Page {i}\n======\n\n{tables}"
+    src = write_project(
+        tmp_path / "src", files, "df_table_allow_unsafe = True\ndf_table_cache = False\n"
+    )
+    result = run_sphinx_build(src, tmp_path / "out", "-q", "-W", "-j", "2", timeout=180)
+    assert result.returncode == 0, result.stderr
+    runs = log.read_text().splitlines()
+    assert sorted(runs) == sorted(f"p{i}-{k}" for i in range(8) for k in range(3))

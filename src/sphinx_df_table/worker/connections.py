@@ -36,7 +36,7 @@ import select
 import socket
 import struct
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -231,7 +231,7 @@ class Hub:
         #: Shared jobs (queued or running) not taken by a reader yet, by key.
         self.shared: dict[str, _Job] = {}
         #: Finished shared results no reader took yet: key -> (result, size).
-        self.unclaimed: OrderedDict[str, tuple[messages.SnippetResult, int]] = OrderedDict()
+        self.unclaimed: dict[str, tuple[messages.SnippetResult, int]] = {}
         self.unclaimed_bytes = 0
         self.ids = 0
         if listener is not None:

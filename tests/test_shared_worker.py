@@ -165,7 +165,7 @@ def test_a_reader_killed_mid_snippet_leaves_no_process(tmp_path: Path, tag: str)
     process's worker and is killed: its snippet's process goes, the worker stays."""
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path)))
     try:
-        runner.start()
+        runner.run(SnippetRequest("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path)))
         reader = os.fork()
         if reader == 0:  # pragma: no cover - the reader process
             code = "import time\ntime.sleep(600)\ndf = pd.DataFrame({'a': [1]})"

@@ -618,11 +618,6 @@ class SnippetRunner:
         self._shared = _WorkerHandle(settings)
         return self._shared
 
-    def start(self) -> None:
-        """Start this process's worker now (it gets ready while Sphinx goes on),
-        unless it runs. Raises :class:`WorkerStartError` as :meth:`run` does."""
-        self._worker()
-
     def run(self, request: SnippetRequest) -> SnippetResult:
         """Run ``request``'s snippet and return its table or chart, or the located error.
 

@@ -35,7 +35,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner, _WorkerHandle
+from sphinx_df_table.execute.runner import (
+    RunnerSettings,
+    SnippetRequest,
+    SnippetRunner,
+    _WorkerHandle,
+)
 from sphinx_df_table.worker.rendering import render_result
 
 SNIPPET = """\
@@ -65,13 +70,13 @@ def in_process(code: str) -> None:
 
 SERVE = """\
 import json, sys, tempfile, time
-from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner
+from sphinx_df_table.execute.runner import RunnerSettings, SnippetRequest, SnippetRunner
 srcdir = tempfile.mkdtemp(prefix="df-table-bench-base-")
 runner = SnippetRunner(RunnerSettings(srcdir=srcdir, memory_limit=4 * 2**30))
 for line in sys.stdin:
     code = json.loads(line)
     started = time.perf_counter()
-    result = runner.run(code, cwd=srcdir)
+    result = runner.run(SnippetRequest(code, cwd=srcdir))
     spent = (time.perf_counter() - started) * 1000
     print(json.dumps(spent if result.error is None else result.error.message), flush=True)
 runner.close()
@@ -140,7 +145,7 @@ def main(argv: list[str]) -> None:
 
     def in_worker(runner: SnippetRunner) -> Callable[[str], None]:
         def run(code: str) -> None:
-            result = runner.run(code, cwd=srcdir)
+            result = runner.run(SnippetRequest(code, cwd=srcdir))
             if result.error is not None:
                 raise RuntimeError(result.error.message)
 

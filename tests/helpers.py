@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -186,3 +187,43 @@ def build_once(app: SphinxTestApp, shared_result: str | None) -> None:
     SphinxTestApp.build(app)  # not the skipping wrapper's build()
     if shared_result is not None:
         _BUILT_SHARED.add(shared_result)
+
+
+#: The environment variable that tags a test's processes (see tagged_processes).
+TAG_VAR = "DF_TABLE_TEST_TAG"
+
+
+def tagged_processes(tag: str) -> list[tuple[int, str]]:
+    """Live (not zombie) processes (pid, command line) whose initial environment
+    holds ``TAG_VAR=tag``: a test puts a unique tag in its environment, which
+    the workers (and anything they start) inherit."""
+    found = []
+    needle = f"{TAG_VAR}={tag}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        state = stat.rsplit(")", 1)[1].split()[0]
+        if needle in environ.split(b"\0") and state != "Z":
+            found.append((int(entry.name), cmdline))
+    return found
+
+
+def worker_pids(tag: str) -> list[int]:
+    """The live df-table worker processes tagged ``tag``."""
+    return [pid for pid, cmd in tagged_processes(tag) if "sphinx_df_table.worker" in cmd]
+
+
+def wait_until_gone(tag: str, seconds: float = 0.0) -> list[tuple[int, str]]:
+    """The processes tagged ``tag`` still there after up to ``seconds`` of waiting."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = tagged_processes(tag)
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.05)

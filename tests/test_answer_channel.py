@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sphinx_df_table.execute import runner as runner_module
-from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner
+from sphinx_df_table.execute.runner import RunnerSettings, SnippetRequest, SnippetRunner
 
 from .helpers import warnings_of
 
@@ -67,7 +67,7 @@ def test_a_misbehaving_worker_is_replaced(
 ) -> None:
     runner = _fake_runner(tmp_path, monkeypatch, id_expr, extra)
     try:
-        result = runner.run("df = anything", cwd=str(tmp_path))
+        result = runner.run(SnippetRequest("df = anything", cwd=str(tmp_path)))
         first = runner._handle
         if complaint is None:
             assert result.error is None and result.table is not None
@@ -77,7 +77,7 @@ def test_a_misbehaving_worker_is_replaced(
         assert complaint in result.error.message
         assert result.table is None
         # Tainted: the next request gets another worker.
-        runner.run("df = anything", cwd=str(tmp_path))
+        runner.run(SnippetRequest("df = anything", cwd=str(tmp_path)))
         assert runner._handle is not first
     finally:
         runner.close()
@@ -86,8 +86,12 @@ def test_a_misbehaving_worker_is_replaced(
 def test_a_result_over_the_size_limit_is_refused_in_the_worker(tmp_path: Path) -> None:
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path), max_result_size=2**20))
     try:
-        big = runner.run("df = pd.DataFrame({'a': ['x' * 300_000] * 6})", cwd=str(tmp_path))
-        small = runner.run("df = pd.DataFrame({'a': ['x' * 1000] * 6})", cwd=str(tmp_path))
+        big = runner.run(
+            SnippetRequest("df = pd.DataFrame({'a': ['x' * 300_000] * 6})", cwd=str(tmp_path))
+        )
+        small = runner.run(
+            SnippetRequest("df = pd.DataFrame({'a': ['x' * 1000] * 6})", cwd=str(tmp_path))
+        )
     finally:
         runner.close()
     assert big.error is not None and big.error.kind == "result"

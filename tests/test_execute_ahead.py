@@ -22,7 +22,14 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_df_table.directives.ahead import scan_myst, scan_rest
 from sphinx_df_table.directives.snippet import _slot
 
-from .helpers import make_app, run_sphinx_build, warnings_of, write_project
+from .helpers import (
+    TAG_VAR,
+    make_app,
+    run_sphinx_build,
+    wait_until_gone,
+    warnings_of,
+    write_project,
+)
 
 pytestmark = pytest.mark.matrix
 
@@ -208,31 +215,14 @@ def test_a_fully_cached_build_starts_no_worker(tmp_path: Path) -> None:
         again.cleanup()
 
 
-def _live_snippet_processes(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-                stat = (entry / "stat").read_text()
-                environ = (entry / "environ").read_bytes()
-            except OSError:  # gone meanwhile, or not ours to read
-                continue
-            live = stat.rsplit(")", 1)[1].split()[0] != "Z"
-            if live and b"sphinx_df_table.worker" in cmdline and marker.encode() in environ:
-                found.append(int(entry.name))
-    return found
-
-
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_build_that_stops_early_leaves_no_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
 ) -> None:
     """Slow snippets are submitted ahead; the first page fails the build
     (``df_table_raise_on_error``) before their directives collect them."""
-    marker = f"DF_TABLE_AHEAD_TEST={os.getpid()}-{jobs}-{time.monotonic_ns()}"
-    name, value = marker.split("=")
-    monkeypatch.setenv(name, value)
+    tag = f"ahead-{os.getpid()}-{jobs}-{time.monotonic_ns()}"
+    monkeypatch.setenv(TAG_VAR, tag)
     files = {
         "index.rst": "Index\n=====\n\n.. toctree::\n\n" + "".join(f"   p{p}\n" for p in range(7)),
         "p0.rst": "P0\n==\n\n.. df-table::\n\n   raise ValueError('stop the build')\n",
@@ -245,10 +235,8 @@ def test_a_build_that_stops_early_leaves_no_process(
     src = write_project(tmp_path / "src", files, "df_table_raise_on_error = True\n")
     result = run_sphinx_build(src, tmp_path / "out", "-j", jobs, "-q", timeout=120)
     assert result.returncode != 0 and "stop the build" in result.stderr, result.stderr
-    deadline = time.monotonic() + 5
-    while (left := _live_snippet_processes(marker)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for pid in left:
+    left = wait_until_gone(tag, seconds=5)
+    for pid, _ in left:
         os.kill(pid, signal.SIGKILL)
     assert left == []
 
@@ -280,11 +268,12 @@ def test_many_submissions_with_large_answers_all_arrive(tmp_path: Path) -> None:
     a timeout, not a hung suite)."""
     script = textwrap.dedent(
         f"""
-        from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner
+        from sphinx_df_table.execute.runner import RunnerSettings, SnippetRequest, SnippetRunner
         runner = SnippetRunner(RunnerSettings(srcdir={str(tmp_path)!r}))
         # ~40 KB answers, and 3 KB requests: more of either than a pipe holds.
         code = "df = pd.DataFrame({{'text': ['x' * 200] * 200}})  #" + "pad" * 1000
-        tickets = [runner.submit(code + f" # {{n}}", cwd={str(tmp_path)!r}) for n in range(60)]
+        requests = [SnippetRequest(code + f" # {{n}}", cwd={str(tmp_path)!r}) for n in range(60)]
+        tickets = [runner.submit(request) for request in requests]
         results = [runner.collect(t) for t in tickets]
         runner.close()
         print(sum(r is not None and r.table is not None for r in results))
@@ -304,3 +293,16 @@ def test_many_submissions_with_large_answers_all_arrive(tmp_path: Path) -> None:
         check=False,
     )
     assert done.stdout.strip() == "60", done.stderr
+
+
+def test_parallel_builds_run_ahead_in_the_order_readers_reach_documents() -> None:
+    from sphinx.util.parallel import make_chunks
+
+    from sphinx_df_table.directives.ahead import reading_order
+
+    docnames = [f"d{n:02}" for n in range(41)]
+    order = reading_order(docnames, 2)
+    assert sorted(order) == docnames
+    chunks = make_chunks(docnames, 2)  # 3 chunks: the first two read at once
+    assert order[:4] == [chunks[0][0], chunks[1][0], chunks[0][1], chunks[1][1]]
+    assert order[-len(chunks[2]) :] == chunks[2]

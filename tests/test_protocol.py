@@ -80,7 +80,7 @@ def test_error_round_trip() -> None:
 
 
 def test_answer_round_trip() -> None:
-    answer = WorkerAnswer(7, SnippetResult(table=TableData([["a"]], [["1"]])), "a thread")
+    answer = WorkerAnswer(7, SnippetResult(table=TableData([["a"]], [["1"]])))
     assert WorkerAnswer.from_plain(protocol.loads_plain(pickle.dumps(answer.to_plain()))) == answer
 
 
@@ -233,10 +233,10 @@ def test_malformed_results_are_protocol_errors(plain: object, complaint: str) ->
 @pytest.mark.parametrize(
     ("plain", "complaint"),
     [
-        ({"id": 1, "result": _result_plain()}, "lacks restart"),
-        ({"id": "1", "result": _result_plain(), "restart": None}, "request id is '1'"),
-        ({"id": 1, "result": _result_plain(), "restart": 1}, "restart is a int"),
-        ({"id": 1, "result": None, "restart": None}, "result is a NoneType"),
+        ({"result": _result_plain()}, "lacks id"),
+        ({"id": 1}, "lacks result"),
+        ({"id": "1", "result": _result_plain()}, "request id is '1'"),
+        ({"id": 1, "result": None}, "result is a NoneType"),
     ],
 )
 def test_malformed_answers_are_protocol_errors(plain: object, complaint: str) -> None:

@@ -101,23 +101,27 @@ def test_a_patched_io_open_is_not_called_by_the_workers_own_file_work(tmp_path: 
     put back after the snippet, so the chart's import is the first one.
     """
     pytest.importorskip("matplotlib", reason="the charts extra is installed by the test extra")
-    from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner
+    from sphinx_df_table.execute.runner import RunnerSettings, SnippetRequest, SnippetRunner
 
     escaped = tmp_path / "escaped"
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path)))
     try:
         first = runner.run(
-            "import io, sys\n"
-            f"io.open = lambda *a, **k: __import__('_io').open({str(escaped)!r}, 'w')\n"
-            "sys.modules['matplotlib'] = None\n"
-            "df = pd.DataFrame({'a': [1]})",
-            cwd=str(tmp_path),
+            SnippetRequest(
+                "import io, sys\n"
+                f"io.open = lambda *a, **k: __import__('_io').open({str(escaped)!r}, 'w')\n"
+                "sys.modules['matplotlib'] = None\n"
+                "df = pd.DataFrame({'a': [1]})",
+                cwd=str(tmp_path),
+            )
         )
         assert first.error is None and first.table is not None
         chart = runner.run(
-            "df = pd.DataFrame({'x': [1, 2], 'y': [3, 4]})",
-            cwd=str(tmp_path),
-            render={"chart": {}},
+            SnippetRequest(
+                "df = pd.DataFrame({'x': [1, 2], 'y': [3, 4]})",
+                cwd=str(tmp_path),
+                render={"chart": {}},
+            )
         )
         assert chart.error is None and chart.chart is not None
     finally:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner
+from sphinx_df_table.execute.runner import RunnerSettings, SnippetRequest, SnippetRunner
 from sphinx_df_table.worker import landlock
 from sphinx_df_table.worker.audit_gaps import UNAUDITED, close_gaps
 from sphinx_df_table.worker.confinement import drop_capabilities, landlock_rules
@@ -322,7 +322,7 @@ def test_the_worker_refuses(scene: Scene, case: Case, mode: str) -> None:
         code = (
             scene.prelude() + case.code + "\ndf = pd.DataFrame({'got': [str(got)], 'e': [escaped]})"
         )
-        result = runner.run(code, cwd=str(scene.src), timeout=20)
+        result = runner.run(SnippetRequest(code, cwd=str(scene.src), timeout=20))
         assert runner.sandbox == ("guard only" if mode == "guard" else f"landlock ABI {ABI}")
     finally:
         runner.close()
@@ -360,9 +360,11 @@ def test_a_kernel_refusal_is_reported_as_access(scene: Scene) -> None:
     runner = SnippetRunner(RunnerSettings(srcdir=str(scene.src)))
     try:
         result = runner.run(
-            "import ctypes\nfd = ctypes.pythonapi.__open(b'../secret.txt', 0)\n"
-            "import errno\nraise PermissionError(errno.EACCES, 'denied', '../secret.txt')",
-            cwd=str(scene.src),
+            SnippetRequest(
+                "import ctypes\nfd = ctypes.pythonapi.__open(b'../secret.txt', 0)\n"
+                "import errno\nraise PermissionError(errno.EACCES, 'denied', '../secret.txt')",
+                cwd=str(scene.src),
+            )
         )
     finally:
         runner.close()
@@ -382,12 +384,14 @@ def test_the_snippet_process_holds_only_its_own_answer_pipe(tmp_path: Path) -> N
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path)))
     try:
         result = runner.run(
-            "fds = sorted(int(n) for n in os.listdir('/proc/self/fd'))\n"
-            "open_fds = [n for n in fds if n > 2 and os.path.exists(f'/proc/self/fd/{n}')]\n"
-            "kinds = [os.readlink(f'/proc/self/fd/{n}').split(':')[0] for n in open_fds]\n"
-            "df = pd.DataFrame({'kinds': [' '.join(kinds)]})",
-            cwd=str(tmp_path),
-            preamble="import os",
+            SnippetRequest(
+                "fds = sorted(int(n) for n in os.listdir('/proc/self/fd'))\n"
+                "open_fds = [n for n in fds if n > 2 and os.path.exists(f'/proc/self/fd/{n}')]\n"
+                "kinds = [os.readlink(f'/proc/self/fd/{n}').split(':')[0] for n in open_fds]\n"
+                "df = pd.DataFrame({'kinds': [' '.join(kinds)]})",
+                cwd=str(tmp_path),
+                preamble="import os",
+            )
         )
     finally:
         runner.close()

@@ -26,43 +26,27 @@ from sphinx.errors import ExtensionError
 from sphinx.testing.util import SphinxTestApp
 
 from sphinx_df_table.errors import DfTableError
-from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner, WorkerStartError
+from sphinx_df_table.execute.runner import (
+    RunnerSettings,
+    SnippetRequest,
+    SnippetRunner,
+    WorkerStartError,
+)
 
 from .helpers import (
+    TAG_VAR,
     make_app,
     run_sphinx_build,
     status_text,
+    tagged_processes,
+    wait_until_gone,
     warning_text,
     warnings_of,
+    worker_pids,
     write_project,
 )
 
 pytestmark = pytest.mark.matrix
-
-TAG_VAR = "DF_TABLE_TEST_TAG"
-
-
-def tagged_processes(tag: str) -> list[tuple[int, str]]:
-    """Live (not zombie) processes whose initial environment holds ``tag``."""
-    found = []
-    needle = f"{TAG_VAR}={tag}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:  # gone meanwhile, or not ours to read
-            continue
-        state = stat.rsplit(")", 1)[1].split()[0]
-        if needle in environ.split(b"\0") and state != "Z":
-            found.append((int(entry.name), cmdline))
-    return found
-
-
-def worker_pids(tag: str) -> list[int]:
-    return [pid for pid, cmd in tagged_processes(tag) if "sphinx_df_table.worker" in cmd]
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -75,15 +59,6 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         best = max(best, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
     return best
-
-
-def wait_until_gone(tag: str, seconds: float = 0.0) -> list[tuple[int, str]]:
-    deadline = time.monotonic() + seconds
-    while True:
-        left = tagged_processes(tag)
-        if not left or time.monotonic() >= deadline:
-            return left
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -187,12 +162,9 @@ def test_no_process_outlives_a_sphinx_build_subprocess(tmp_path: Path, tag: str,
     seen = workers_seen(tmp_path / "out")
     assert len(seen) >= 3, seen  # a first worker, and new ones after the timeout and crash
     parents = {parent for _, parent in seen}
-    if jobs == "2":
-        # Each forked reader started its own worker (Sphinx forks one reader per
-        # chunk of documents); none used the main process's.
-        assert len(parents) >= 2, parents
-    else:
-        assert len(parents) == 1, parents
+    # One worker ran every snippet: with -j 2 the readers Sphinx forks (one
+    # per chunk of documents) use the main process's worker, start none.
+    assert len(parents) == 1, parents
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -261,7 +233,9 @@ def test_worker_dies_with_a_killed_sphinx(tmp_path: Path, tag: str) -> None:
 def runner(tmp_path: Path, tag: str) -> Iterator[SnippetRunner]:
     (tmp_path / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     instance = SnippetRunner(RunnerSettings(srcdir=str(tmp_path), memory_limit=2**31))
-    instance.run("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))  # start the worker
+    instance.run(
+        SnippetRequest("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))
+    )  # start the worker
     yield instance
     instance.close()
     assert tagged_processes(tag) == []
@@ -281,14 +255,16 @@ def test_timeout_stops_the_snippet_within_a_second(
     runner: SnippetRunner, tmp_path: Path, code: str, line: int
 ) -> None:
     started = time.monotonic()
-    result = runner.run(code, cwd=str(tmp_path), timeout=1.0)
+    result = runner.run(SnippetRequest(code, cwd=str(tmp_path), timeout=1.0))
     elapsed = time.monotonic() - started
     assert result.error is not None
     assert result.error.kind == "timeout"
     assert result.error.line == line
     assert 1.0 <= elapsed < 2.0, elapsed
     # The next snippet gets a fresh worker and works.
-    after = runner.run("df = pd.read_csv('data.csv')", cwd=str(tmp_path), timeout=30)
+    after = runner.run(
+        SnippetRequest("df = pd.read_csv('data.csv')", cwd=str(tmp_path), timeout=30)
+    )
     assert after.error is None
     assert after.table is not None and after.table.body == [["1", "2"]]
 
@@ -310,10 +286,10 @@ def test_a_worker_that_cannot_start_is_not_retried(tmp_path: Path, tag: str) -> 
     # snippets with less protection than asked for.
     instance = SnippetRunner(RunnerSettings(srcdir=str(tmp_path), sandbox="bogus"))
     with pytest.raises(WorkerStartError, match=r"did not start.*unknown df_table_sandbox"):
-        instance.run("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))
+        instance.run(SnippetRequest("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path)))
     started = time.monotonic()
     with pytest.raises(WorkerStartError):
-        instance.run("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))
+        instance.run(SnippetRequest("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path)))
     assert time.monotonic() - started < 0.05
     instance.close()
     assert tagged_processes(tag) == []
@@ -421,10 +397,11 @@ def test_sphinx_process_state_is_unchanged(build: Callable[..., SphinxTestApp]) 
 def test_a_successful_snippet_does_not_change_the_next(
     runner: SnippetRunner, tmp_path: Path
 ) -> None:
-    first = runner.run(MUTATE_CODE, cwd=str(tmp_path))
+    first = runner.run(SnippetRequest(MUTATE_CODE, cwd=str(tmp_path)))
     assert first.error is None, first.error
     check = runner.run(
-        """
+        SnippetRequest(
+            """
 import os, sys, warnings
 df = pd.DataFrame({
     "cwd": [os.getcwd()],
@@ -434,7 +411,8 @@ df = pd.DataFrame({
     "filters": [any(f[0] == "error" and f[2] is Warning for f in warnings.filters)],
 })
 """,
-        cwd=str(tmp_path),
+            cwd=str(tmp_path),
+        )
     )
     assert check.error is None, check.error
     assert check.table is not None
@@ -442,8 +420,8 @@ df = pd.DataFrame({
 
 
 def test_each_directive_gets_a_fresh_namespace(runner: SnippetRunner, tmp_path: Path) -> None:
-    runner.run("secret = 42\ndf = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))
-    result = runner.run("df = pd.DataFrame({'a': [secret]})", cwd=str(tmp_path))
+    runner.run(SnippetRequest("secret = 42\ndf = pd.DataFrame({'a': [1]})", cwd=str(tmp_path)))
+    result = runner.run(SnippetRequest("df = pd.DataFrame({'a': [secret]})", cwd=str(tmp_path)))
     assert result.error is not None and "NameError" in result.error.message
 
 
@@ -474,7 +452,7 @@ def test_timeout_names_the_main_threads_line(runner: SnippetRunner, tmp_path: Pa
         "x = 0\n"
         "while True: x += 1"
     )
-    result = runner.run(code, cwd=str(tmp_path), timeout=1.0)
+    result = runner.run(SnippetRequest(code, cwd=str(tmp_path), timeout=1.0))
     assert result.error is not None and result.error.kind == "timeout"
     assert result.error.line == 4
 
@@ -530,7 +508,9 @@ def test_processes_a_snippet_started_end_with_it_also_when_unsafe(
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path), allow_unsafe=True))
     try:
         result = runner.run(
-            f"import subprocess\n{escape}\ndf = pd.DataFrame({{'a': [1]}})", cwd=str(tmp_path)
+            SnippetRequest(
+                f"import subprocess\n{escape}\ndf = pd.DataFrame({{'a': [1]}})", cwd=str(tmp_path)
+            )
         )
         assert result.error is None, result.error
         # The worker lives on (for the next snippet); what the snippet started does not.
@@ -551,16 +531,20 @@ def test_a_raised_limit_does_not_reach_the_next_snippet(
     )
     try:
         first = runner.run(
-            "import resource\ntry:\n"
-            "    resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)\n"
-            "except (OSError, ValueError, PermissionError):\n    pass\n"
-            "df = pd.DataFrame({'a': [1]})",
-            cwd=str(tmp_path),
+            SnippetRequest(
+                "import resource\ntry:\n"
+                "    resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)\n"
+                "except (OSError, ValueError, PermissionError):\n    pass\n"
+                "df = pd.DataFrame({'a': [1]})",
+                cwd=str(tmp_path),
+            )
         )
         assert first.error is None, first.error
         second = runner.run(
-            "block = bytearray(3 * 2**30)\ndf = pd.DataFrame({'a': [len(block)]})",
-            cwd=str(tmp_path),
+            SnippetRequest(
+                "block = bytearray(3 * 2**30)\ndf = pd.DataFrame({'a': [len(block)]})",
+                cwd=str(tmp_path),
+            )
         )
     finally:
         runner.close()
@@ -571,11 +555,11 @@ def test_a_crash_or_timeout_keeps_the_warm_worker(tmp_path: Path, tag: str) -> N
     """One snippet, one process: a segfault or a timeout costs that table only."""
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path)))
     try:
-        runner.run("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))
+        runner.run(SnippetRequest("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path)))
         workers = worker_pids(tag)
-        crash = runner.run("import ctypes\nctypes.string_at(0)", cwd=str(tmp_path))
-        slow = runner.run("while True: pass", cwd=str(tmp_path), timeout=0.5)
-        after = runner.run("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))
+        crash = runner.run(SnippetRequest("import ctypes\nctypes.string_at(0)", cwd=str(tmp_path)))
+        slow = runner.run(SnippetRequest("while True: pass", cwd=str(tmp_path), timeout=0.5))
+        after = runner.run(SnippetRequest("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path)))
         assert worker_pids(tag) == workers
     finally:
         runner.close()

@@ -38,7 +38,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         # Per-document table records (build_summary.py) and data files
         # (output/sources.py) are kept in the environment.
         "env_version": 3,
-        # Each reader process starts its own worker (see execute/runner.py); what
+        # Reader processes share the main process's worker (execute/runner.py); what
         # the writers get (compact rows, chart files, CSV text) is plain data
         # in the doctree, written by whichever process writes the page.
         "parallel_read_safe": True,

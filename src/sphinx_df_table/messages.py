@@ -685,16 +685,14 @@ class SnippetResult:
 
 @dataclass(frozen=True)
 class WorkerAnswer:
-    """The worker's answer to request ``request_id``: the result, and whether it
-    must be replaced (``restart`` says why, e.g. a thread the snippet left running)."""
+    """The worker's answer to request ``request_id``: the result."""
 
     request_id: int
     result: SnippetResult
-    restart: str | None = None
 
     def to_plain(self) -> dict[str, Any]:
         """This answer as plain data."""
-        return {"id": self.request_id, "result": self.result.to_plain(), "restart": self.restart}
+        return {"id": self.request_id, "result": self.result.to_plain()}
 
     @classmethod
     def from_plain(cls, data: Any) -> WorkerAnswer:
@@ -702,9 +700,8 @@ class WorkerAnswer:
 
         Raises :class:`ProtocolError` on anything malformed in it.
         """
-        fields = _fields(data, "answer", ("id", "result", "restart"))
+        fields = _fields(data, "answer", ("id", "result"))
         return cls(
             request_id=_count(fields["id"], "the request id"),
             result=SnippetResult.from_plain(fields["result"]),
-            restart=_optional_text(fields["restart"], "restart"),
         )

@@ -11,10 +11,11 @@ it takes the result whose plan is identical to its own; a block this scan
 misread is simply run again by its directive (the directive is always the
 source of truth), at the cost of one wasted run.
 
-In a serial build every document to read is scanned at
-``env-before-read-docs``; in a ``-j`` build (reader processes forked after
-that event) each document is scanned at its own ``source-read``, in the
-process that reads it.
+Every document to read is scanned at ``env-before-read-docs``, in the main
+process. In a ``-j`` build the reader processes Sphinx forks after that event
+share the main process's worker (:mod:`sphinx_df_table.execute.runner`): the
+snippets are submitted *shared*, and the first reader whose directive sends
+the same request gets that run's result.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
+
+from sphinx.util.parallel import make_chunks
 
 from ..config import get_config
 from ..execute.result_cache import ResultCache
@@ -170,10 +173,14 @@ def _render_spec(
     return stand_in.render_spec(options)
 
 
-def submit_document(env: BuildEnvironment, docname: str, text: str | None = None) -> int:
+def submit_document(
+    env: BuildEnvironment, docname: str, text: str | None = None, *, shared: bool = False
+) -> int:
     """Scan ``docname`` (its ``text`` when given) and submit its snippets that
-    are not in the cache; returns how many were submitted. Never raises for
-    what it cannot understand: the directive will."""
+    are not in the cache; returns how many were submitted. ``shared``: for the
+    ``-j`` reader that will read the document (see
+    :meth:`~sphinx_df_table.execute.runner.SnippetRunner.submit`). Never raises
+    for what it cannot understand: the directive will."""
     config = get_config(env.config)
     path = Path(os.path.abspath(env.doc2path(docname)))
     if text is None:
@@ -207,7 +214,7 @@ def submit_document(env: BuildEnvironment, docname: str, text: str | None = None
                 slot.ahead[plan.identity] = Ahead(hit=hit, hit_bytes=size)
                 continue
         try:
-            ticket = get_runner(env).submit(**plan.request)
+            ticket = get_runner(env).submit(plan.request, shared=shared)
         except WorkerStartError:
             return submitted  # the directives will say so, each located
         slot.ahead[plan.identity] = Ahead(ticket=ticket, depends_stamps=_stamps_of(plan.depends))
@@ -218,18 +225,33 @@ def submit_document(env: BuildEnvironment, docname: str, text: str | None = None
 def _before_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     slot = _slot(env)
     slot.serial = not (app.parallel > 1 and len(docnames) >= _PARALLEL_FROM)
-    if slot.serial and get_config(app.config).execute_ahead:
-        for docname in docnames:
-            submit_document(env, docname)
+    if not slot.serial:
+        # Made here, in the main process: the readers Sphinx forks next
+        # inherit it, and connect to the worker it starts (see runner.py).
+        get_runner(env)
+    if get_config(app.config).execute_ahead:
+        order = docnames if slot.serial else reading_order(docnames, app.parallel)
+        for docname in order:
+            submit_document(env, docname, shared=not slot.serial)
 
 
-def _source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    if not _slot(app.env).serial and get_config(app.config).execute_ahead:
-        # A -j reader process: this document only.
-        submit_document(app.env, docname, source[0])
+def reading_order(docnames: list[str], nproc: int) -> list[str]:
+    """``docnames`` in the order ``-j nproc`` readers will reach them.
+
+    Sphinx cuts the documents into chunks (``make_chunks``) and reads
+    ``nproc`` chunks at a time, each from its start: the worker runs the
+    snippets ahead in that order, so no reader waits for snippets of
+    documents it reads later, or that another reader reads later.
+    """
+    chunks = make_chunks(docnames, nproc)
+    order = []
+    for first in range(0, len(chunks), nproc):
+        wave = chunks[first : first + nproc]
+        for index in range(max(len(chunk) for chunk in wave)):
+            order += [chunk[index] for chunk in wave if index < len(chunk)]
+    return order
 
 
 def setup_ahead(app: Sphinx) -> None:
     """Scan documents for snippets before reading them (see the module's text)."""
     app.connect("env-before-read-docs", _before_read, priority=900)
-    app.connect("source-read", _source_read, priority=900)

@@ -34,7 +34,13 @@ from ..config import DfTableConfig, get_config
 from ..diagnostics import LOGGER, DfTableWarning, warn
 from ..errors import DfTableError
 from ..execute.result_cache import ResultCache, cache_key, changed_files
-from ..execute.runner import RunnerSettings, SnippetRunner, Ticket, WorkerStartError
+from ..execute.runner import (
+    RunnerSettings,
+    SnippetRequest,
+    SnippetRunner,
+    Ticket,
+    WorkerStartError,
+)
 from ..messages import FileStamp, SnippetError, SnippetResult
 from ..output.sources import data_files, note_data_files
 
@@ -109,14 +115,14 @@ def convert_options(raw: dict[str, str | None], converters: dict[str, Converter]
 class SnippetPlan:
     """What a snippet directive asks for: the runner's arguments, the cache key.
 
-    ``request`` holds :meth:`SnippetRunner.run`'s keyword arguments;
+    ``request`` is what :meth:`SnippetRunner.run` takes;
     ``key`` the result-cache key ("" when the cache is not used); ``depends``
     the absolute ``:depends:`` paths; ``identity`` a text that is equal for
     two plans exactly when their requests are (how a result run ahead is
     matched with its directive).
     """
 
-    request: dict[str, Any]
+    request: SnippetRequest
     key: str
     depends: list[Path]
     identity: str
@@ -137,14 +143,14 @@ def plan_snippet(
     """
     result_var = options.get("df-var", "df")
     depends = [(directory / name).resolve() for name in options.get("depends", [])]
-    request = {
-        "code": code,
-        "cwd": str(directory),
-        "preamble": config.preamble,
-        "result_var": result_var,
-        "timeout": options.get("timeout", config.timeout),
-        "render": render,
-    }
+    request = SnippetRequest(
+        code=code,
+        cwd=str(directory),
+        preamble=config.preamble,
+        result_var=result_var,
+        timeout=options.get("timeout", config.timeout),
+        render=render,
+    )
     key = ""
     if config.cache and "no-cache" not in options:
         key = cache_key(
@@ -158,7 +164,7 @@ def plan_snippet(
             depends=[str(path) for path in depends],
             sandbox=config.sandbox,
         )
-    identity = json.dumps(request, sort_keys=True, default=str)
+    identity = json.dumps(request.to_wire(), sort_keys=True, default=str)
     return SnippetPlan(request, key, depends, identity)
 
 
@@ -228,8 +234,10 @@ def get_runner(env: BuildEnvironment) -> SnippetRunner:
                 memory_limit=config.memory_limit_bytes,
                 sandbox=config.sandbox,
                 max_result_size=config.max_result_size_bytes,
-                # The cores this process may use, shared with the other -j processes.
-                max_children=max(1, available_cores() // slot.jobs),
+                # All the cores this process may use: -j readers share its worker
+                # (one that cannot starts its own, with its share of them).
+                max_children=available_cores(),
+                jobs=slot.jobs,
             )
         )
     return slot.runner
@@ -442,7 +450,7 @@ class SnippetDirective(SphinxDirective):
         else:
             # Stamped before the run, like the files the snippet reads when it opens them.
             depends_stamps = _stamps_of(plan.depends)
-            result = runner.run(**plan.request)
+            result = runner.run(plan.request)
         if result.error is not None:
             return result, False, key
         if changed := changed_files(cache.dependencies(result, depends_stamps)):

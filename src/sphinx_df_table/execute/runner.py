@@ -6,9 +6,11 @@ snippet read and any error with its snippet line. The code runs in a separate
 worker process (:mod:`sphinx_df_table.worker.server`), never in Sphinx's.
 
 Sphinx's ``-j`` forks reader processes, which inherit whatever the main process
-holds. A worker is therefore tagged with the pid that started it; a process that
-finds a worker of another pid starts its own instead of talking to (and mixing
-answers with) its parent's. Forked readers leave through ``os._exit``, so
+holds. A worker is therefore tagged with the pid that started it; a reader that
+finds its parent's worker never uses its pipes (that would mix answers): it
+connects to the worker's socket instead (:class:`_ReaderChannel`, served by
+:mod:`sphinx_df_table.worker.connections`), and starts a worker of its own only
+when it cannot. Forked readers leave through ``os._exit``, so
 workers are reaped with a :class:`multiprocessing.util.Finalize`, which
 multiprocessing runs before a child process exits, as well as on
 ``build-finished`` and at interpreter exit in the main process.
@@ -17,15 +19,17 @@ multiprocessing runs before a child process exits, as well as on
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
@@ -63,7 +67,7 @@ class RunnerSettings:
     ``"guard"``); ``memory_limit`` caps each snippet's address space, in bytes
     (``None``: no cap); ``max_result_size`` caps an answer, in bytes;
     ``sys_path`` is the worker's ``sys.path``; ``max_children`` how many
-    snippets run at once.
+    snippets run at once; ``jobs`` see below.
     """
 
     srcdir: str
@@ -75,91 +79,85 @@ class RunnerSettings:
     max_result_size: int | None = None
     #: How many snippets the worker runs at once (its child processes).
     max_children: int = 1
+    #: How many processes (``sphinx-build -j``) may share the cores: a reader
+    #: that starts a worker of its own runs ``max_children // jobs`` at once.
+    jobs: int = 1
 
 
-class _WorkerHandle:
-    """A running worker process and the parent's ends of its two pipes."""
+@dataclass(frozen=True)
+class SnippetRequest:
+    """One snippet to run: ``code`` in the folder ``cwd``.
+
+    ``preamble`` runs first in the same namespace; ``result_var`` names the
+    result's variable; ``timeout`` is in seconds; ``render`` is passed to
+    :func:`~sphinx_df_table.worker.rendering.render_result` in the worker.
+    """
+
+    code: str
+    cwd: str
+    preamble: str = ""
+    result_var: str = "df"
+    timeout: float = 30.0
+    render: dict[str, Any] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The request as the worker reads it (without its id)."""
+        return {
+            "code": self.code,
+            "cwd": self.cwd,
+            "preamble": self.preamble,
+            "result_var": self.result_var,
+            "render": self.render,
+            "timeout": self.timeout,
+        }
+
+
+class _Channel:
+    """One process's conversation with a worker: requests out, answers in.
+
+    Subclasses say how the two ends (``req_w``, ``resp_r``) came to be:
+    :class:`_WorkerHandle` started the worker, :class:`_ReaderChannel`
+    connected to the worker of the process it was forked from.
+    """
 
     def __init__(self, settings: RunnerSettings) -> None:
         self.owner_pid = os.getpid()
-        self.tmpdir = tempfile.mkdtemp(prefix="df-table-")
         self.requests = 0
         #: Requests sent and not yet answered: id -> timeout in seconds.
         self.pending: dict[int, float] = {}
         #: Answers received and not yet collected: id -> result.
         self.done: dict[int, SnippetResult] = {}
         self.last_answer = time.monotonic()
+        #: The longest timeout of any request sent, shared ones included.
+        self.longest = 0.0
+        #: Seconds to wait for an answer beyond the largest pending timeout
+        #: plus :data:`ANSWER_GRACE`: a channel that shares its worker may wait
+        #: for runs it never hears of to free a slot.
+        self.patience = 0.0
         self.max_result_size = settings.max_result_size
-        req_r, self.req_w = os.pipe()
-        self.resp_r, resp_w = os.pipe()
-        package_parent = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [package_parent, *filter(None, [env.get("PYTHONPATH")])]
-        )
-        env.setdefault("PYTHONHASHSEED", "0")  # deterministic set/dict order in snippets
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        # matplotlib's config and font cache go in the worker's own directory,
-        # not the user's home (snippets may read it, not write it).
-        mpl_dir = Path(self.tmpdir, "matplotlib")
-        mpl_dir.mkdir()
-        env["MPLCONFIGDIR"] = str(mpl_dir)
-        # One BLAS thread: predictable address space under the memory limit.
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env.setdefault(var, "1")
-        with Path(self.tmpdir, "worker.log").open("wb") as log:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    WORKER_MODULE,
-                    str(req_r),
-                    str(resp_w),
-                    self.tmpdir,
-                ],
-                pass_fds=(req_r, resp_w),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                start_new_session=True,  # so a kill reaches anything the snippet started
-                env=env,
-                cwd=settings.srcdir,
-            )
-        os.close(req_r)
-        os.close(resp_w)
-        self._finalizer = Finalize(
-            self, _WorkerHandle._shutdown, args=self._state(), exitpriority=10
-        )
-        policy = Policy.build(
-            settings.srcdir,
-            settings.allowed_paths,
-            allow_unsafe=settings.allow_unsafe,
-            sys_path=settings.sys_path,
-        )
-        init = {
-            "sys_path": list(settings.sys_path),
-            "read_roots": policy.read_roots,
-            "import_roots": policy.import_roots,
-            "allow_unsafe": policy.allow_unsafe,
-            "sandbox": settings.sandbox,
-            "memory_limit": settings.memory_limit,
-            "max_result_size": settings.max_result_size,
-            "parent_pid": self.owner_pid,
-            "max_children": settings.max_children,
-        }
+        self.req_w = -1
+        self.resp_r = -1
         #: What protects the build: "landlock ABI 7", "guard only" or "unsafe";
         #: None until the worker said it is ready.
         self.sandbox: str | None = None
         self._started = time.monotonic()
         self._start_failure: WorkerStartError | None = None
-        try:
-            messages.write_message(self.req_w, init)
-        except OSError as exc:
-            self._fail_start(f"{exc}: {self.startup_log()}")
 
     def _fail_start(self, detail: str) -> None:
         self.close()
         self._start_failure = WorkerStartError(f"the df-table worker did not start: {detail}")
+
+    def alive(self) -> bool:
+        """Whether this channel can still take requests."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop using this channel (and, for a worker it started, the worker)."""
+        raise NotImplementedError
+
+    def startup_log(self) -> str:
+        """The end of what the worker wrote to stderr before its first snippet."""
+        return "no log"
 
     def await_ready(self) -> None:
         """Wait until the worker has imported pandas and said it is ready.
@@ -185,6 +183,198 @@ class _WorkerHandle:
                 self._fail_start(str(detail or ready))
         if self._start_failure is not None:
             raise self._start_failure
+
+    def _receive(self, deadline: float) -> Any:
+        """One whole message by ``deadline``; ``None`` on timeout, raise on EOF/garbage."""
+        limit = messages.MAX_MESSAGE_BYTES
+        if self.max_result_size is not None:
+            limit = self.max_result_size + _ANSWER_OVERHEAD
+        try:
+            return messages.read_message(
+                self.resp_r, plain=True, deadline=deadline, max_bytes=limit
+            )
+        except messages.ProtocolTimeout:
+            return None
+
+    def submit(self, request: dict[str, Any], timeout: float, *, shared: bool = False) -> int:
+        """Send ``request`` to the worker; the id to :meth:`collect` its answer with.
+
+        The worker runs up to ``max_children`` snippets at once and answers
+        each when it is done. A ``shared`` request is run for whichever ``-j``
+        reader sends the same request later, and answered to it, not here
+        (it gets no id to collect: 0). Raises nothing: a worker that cannot
+        take the request gives a crash result at :meth:`collect`.
+        """
+        self.requests += 1
+        request_id = self.requests
+        self.longest = max(self.longest, timeout)
+        message = {**request, "id": request_id, "timeout": timeout}
+        if shared:
+            message["shared"] = True
+        else:
+            self.pending[request_id] = timeout
+        try:
+            messages.write_message(self.req_w, message)
+        except OSError as exc:
+            self._fail_all(self._crash_result(str(exc)))
+        return 0 if shared else request_id
+
+    def collect(self, request_id: int) -> SnippetResult:
+        """The result of request ``request_id``, waiting for it as long as needed.
+
+        The worker enforces each snippet's timeout itself; a worker that
+        answers nothing for the largest pending timeout plus
+        :data:`ANSWER_GRACE` seconds, a dead worker, a malformed answer, an
+        answer to no pending request or bytes after the last answer make a
+        ``crash`` (or ``timeout``) result for every pending request, and the
+        worker is replaced: nothing more it sends is used. Raises
+        :class:`WorkerStartError` when the worker could not start, nothing
+        for what the snippet does.
+        """
+        self.await_ready()
+        while request_id not in self.done:
+            if request_id not in self.pending:  # pragma: no cover - a caller's mistake
+                raise KeyError(request_id)
+            deadline = self.last_answer + max(self.pending.values()) + ANSWER_GRACE + self.patience
+            try:
+                answer = self._receive(max(deadline, time.monotonic() + 0.001))
+            except (messages.ProtocolError, OSError) as exc:
+                self._fail_all(self._crash_result(str(exc)))
+                break
+            if answer is None:
+                self._fail_all(self._hang_result())
+                break
+            self.last_answer = time.monotonic()
+            try:
+                decoded = messages.WorkerAnswer.from_plain(answer)
+                if decoded.request_id not in self.pending:
+                    raise messages.ProtocolError(
+                        f"answer to request {decoded.request_id}, not to one of "
+                        f"{sorted(self.pending)}"
+                    )
+                del self.pending[decoded.request_id]
+                if not self.pending and select.select([self.resp_r], [], [], 0)[0]:
+                    raise messages.ProtocolError("bytes after the answer")
+            except messages.ProtocolError as exc:
+                self.pending.pop(request_id, None)
+                self.done[request_id] = self._crash_result(f"sent a garbled answer ({exc})")
+                self._fail_all(self.done[request_id])
+                break
+            self.done[decoded.request_id] = decoded.result
+        return self.done.pop(request_id)
+
+    def _fail_all(self, result: SnippetResult) -> None:
+        """Give every pending request ``result`` and stop this worker."""
+        for pending in list(self.pending):
+            self.done.setdefault(pending, result)
+        self.pending.clear()
+        self.close()
+
+    def _hang_result(self) -> SnippetResult:
+        timeout = max(self.pending.values(), default=0.0)
+        return SnippetResult(
+            error=SnippetError(
+                kind=ErrorKind.TIMEOUT,
+                message=f"the df-table worker did not answer within {timeout:g} s "
+                f"(+{ANSWER_GRACE:g} s); it was replaced",
+            ),
+            seconds=timeout,
+        )
+
+    def _crash_result(self, detail: str) -> SnippetResult:
+        how, log = self._ending(detail)
+        return SnippetResult(
+            error=SnippetError(
+                kind=ErrorKind.CRASH,
+                message=f"the df-table worker {how}; it was replaced"
+                + (f" (its log: {log[-300:]})" if log else ""),
+            ),
+        )
+
+    def _ending(self, detail: str) -> tuple[str, str]:
+        """How the worker ended (``detail``: what the channel saw), and its log."""
+        return detail, ""
+
+
+class _WorkerHandle(_Channel):
+    """A running worker process and the parent's ends of its two pipes.
+
+    The worker also listens on a unix socket in its folder (``socket_path``;
+    None where that could not be made): ``-j`` reader processes forked from
+    this one connect to it (:class:`_ReaderChannel`) instead of starting
+    workers of their own.
+    """
+
+    def __init__(self, settings: RunnerSettings) -> None:
+        super().__init__(settings)
+        self.tmpdir = tempfile.mkdtemp(prefix="df-table-")
+        req_r, self.req_w = os.pipe()
+        _widen(self.req_w)
+        self.resp_r, resp_w = os.pipe()
+        listener, self.socket_path = _listen(self.tmpdir)
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_parent, *filter(None, [env.get("PYTHONPATH")])]
+        )
+        env.setdefault("PYTHONHASHSEED", "0")  # deterministic set/dict order in snippets
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        # matplotlib's config and font cache go in the worker's own directory,
+        # not the user's home (snippets may read it, not write it).
+        mpl_dir = Path(self.tmpdir, "matplotlib")
+        mpl_dir.mkdir()
+        env["MPLCONFIGDIR"] = str(mpl_dir)
+        # One BLAS thread: predictable address space under the memory limit.
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(var, "1")
+        fds = [req_r, resp_w] + ([listener.fileno()] if listener is not None else [])
+        try:
+            with Path(self.tmpdir, "worker.log").open("wb") as log:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", WORKER_MODULE, *map(str, fds[:2]), self.tmpdir]
+                    + [str(fd) for fd in fds[2:]],
+                    pass_fds=fds,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                    start_new_session=True,  # so a kill reaches anything the snippet started
+                    env=env,
+                    cwd=settings.srcdir,
+                )
+        finally:
+            # The worker holds the listening socket now: readers connect to it.
+            if listener is not None:
+                listener.close()
+        os.close(req_r)
+        os.close(resp_w)
+        self._finalizer = Finalize(
+            self, _WorkerHandle._shutdown, args=self._state(), exitpriority=10
+        )
+        policy = Policy.build(
+            settings.srcdir,
+            settings.allowed_paths,
+            allow_unsafe=settings.allow_unsafe,
+            sys_path=settings.sys_path,
+        )
+        init = {
+            "sys_path": list(settings.sys_path),
+            "read_roots": policy.read_roots,
+            "import_roots": policy.import_roots,
+            "allow_unsafe": policy.allow_unsafe,
+            "sandbox": settings.sandbox,
+            "memory_limit": settings.memory_limit,
+            "max_result_size": settings.max_result_size,
+            "parent_pid": self.owner_pid,
+            "max_children": settings.max_children,
+        }
+        try:
+            messages.write_message(self.req_w, init)
+        except OSError as exc:
+            self._fail_start(f"{exc}: {self.startup_log()}")
+
+    def alive(self) -> bool:
+        """Whether the worker process is still running."""
+        return _exit_status(self.proc) is None
 
     def _state(self) -> tuple[Any, ...]:
         return (self.proc, self.req_w, self.resp_r, self.tmpdir, self.owner_pid)
@@ -215,19 +405,8 @@ class _WorkerHandle:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
     def close(self) -> None:
+        """Stop the worker (in the process that started it) and remove its folder."""
         self._finalizer()
-
-    def _receive(self, deadline: float) -> Any:
-        """One whole message by ``deadline``; ``None`` on timeout, raise on EOF/garbage."""
-        limit = messages.MAX_MESSAGE_BYTES
-        if self.max_result_size is not None:
-            limit = self.max_result_size + _ANSWER_OVERHEAD
-        try:
-            return messages.read_message(
-                self.resp_r, plain=True, deadline=deadline, max_bytes=limit
-            )
-        except messages.ProtocolTimeout:
-            return None
 
     def startup_log(self) -> str:
         """The end of what the worker wrote to stderr before its first snippet."""
@@ -237,97 +416,95 @@ class _WorkerHandle:
             return "no log"
         return text.strip()[-2000:] or "no log"
 
-    def submit(self, request: dict[str, Any], timeout: float) -> int:
-        """Send ``request`` to the worker; the id to :meth:`collect` its answer with.
-
-        The worker runs up to ``max_children`` snippets at once and answers
-        each when it is done. Raises nothing: a worker that cannot take the
-        request gives a crash result at :meth:`collect`.
-        """
-        self.requests += 1
-        request_id = self.requests
-        self.pending[request_id] = timeout
-        try:
-            messages.write_message(self.req_w, {**request, "id": request_id, "timeout": timeout})
-        except OSError as exc:
-            self._fail_all(self._crash_result(str(exc)))
-        return request_id
-
-    def collect(self, request_id: int) -> SnippetResult:
-        """The result of request ``request_id``, waiting for it as long as needed.
-
-        The worker enforces each snippet's timeout itself; a worker that
-        answers nothing for the largest pending timeout plus
-        :data:`ANSWER_GRACE` seconds, a dead worker, a malformed answer, an
-        answer to no pending request or bytes after the last answer make a
-        ``crash`` (or ``timeout``) result for every pending request, and the
-        worker is replaced: nothing more it sends is used. Raises
-        :class:`WorkerStartError` when the worker could not start, nothing
-        for what the snippet does.
-        """
-        self.await_ready()
-        while request_id not in self.done:
-            if request_id not in self.pending:  # pragma: no cover - a caller's mistake
-                raise KeyError(request_id)
-            deadline = self.last_answer + max(self.pending.values()) + ANSWER_GRACE
-            try:
-                answer = self._receive(max(deadline, time.monotonic() + 0.001))
-            except (messages.ProtocolError, OSError) as exc:
-                self._fail_all(self._crash_result(str(exc)))
-                break
-            if answer is None:
-                self._fail_all(self._hang_result())
-                break
-            self.last_answer = time.monotonic()
-            try:
-                decoded = messages.WorkerAnswer.from_plain(answer)
-                if decoded.request_id not in self.pending:
-                    raise messages.ProtocolError(
-                        f"answer to request {decoded.request_id}, not to one of "
-                        f"{sorted(self.pending)}"
-                    )
-                del self.pending[decoded.request_id]
-                if not self.pending and select.select([self.resp_r], [], [], 0)[0]:
-                    raise messages.ProtocolError("bytes after the answer")
-            except messages.ProtocolError as exc:
-                self.pending.pop(request_id, None)
-                self.done[request_id] = self._crash_result(f"sent a garbled answer ({exc})")
-                self._fail_all(self.done[request_id])
-                break
-            self.done[decoded.request_id] = decoded.result
-            if decoded.restart:
-                self.close()
-        return self.done.pop(request_id)
-
-    def _fail_all(self, result: SnippetResult) -> None:
-        """Give every pending request ``result`` and stop this worker."""
-        for pending in list(self.pending):
-            self.done.setdefault(pending, result)
-        self.pending.clear()
-        self.close()
-
-    def _hang_result(self) -> SnippetResult:
-        timeout = max(self.pending.values(), default=0.0)
-        return SnippetResult(
-            error=SnippetError(
-                kind=ErrorKind.TIMEOUT,
-                message=f"the df-table worker did not answer within {timeout:g} s "
-                f"(+{ANSWER_GRACE:g} s); it was replaced",
-            ),
-            seconds=timeout,
-        )
-
-    def _crash_result(self, detail: str) -> SnippetResult:
+    def _ending(self, detail: str) -> tuple[str, str]:
         code = _exit_status(self.proc, timeout=1)
+        if code is None:
+            return detail, ""
         log = self.startup_log()
-        how = how_it_ended(code) if code is not None else detail
-        return SnippetResult(
-            error=SnippetError(
-                kind=ErrorKind.CRASH,
-                message=f"the df-table worker {how}; it was replaced"
-                + (f" (its log: {log[-300:]})" if code is not None and log != "no log" else ""),
-            ),
+        return how_it_ended(code), "" if log == "no log" else log
+
+
+class _ReaderChannel(_Channel):
+    """A ``-j`` reader's own connection to the worker of the Sphinx process it
+    was forked from: its own request ids, pending and done maps, the same
+    framing. Raises ``OSError`` when it cannot connect (that worker is gone)."""
+
+    def __init__(self, settings: RunnerSettings, worker: _WorkerHandle) -> None:
+        super().__init__(settings)
+        # Before this reader's run starts, the worker may finish what the main
+        # process ran ahead (up to its longest timeout) and the other readers'
+        # runs (one each at a time) first.
+        self.patience = (worker.longest + ANSWER_GRACE) * max(1, settings.jobs)
+        assert worker.socket_path is not None
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(worker.socket_path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+        self.req_w = self.resp_r = sock.fileno()
+        self._finalizer = Finalize(
+            self, _ReaderChannel._shutdown, args=(sock, self.owner_pid), exitpriority=10
         )
+
+    @staticmethod
+    def _shutdown(sock: socket.socket, owner_pid: int) -> None:
+        # Closing it tells the worker to kill what this process still runs.
+        if os.getpid() == owner_pid:
+            sock.close()
+
+    def alive(self) -> bool:
+        """Whether the connection is still open."""
+        return self.sock.fileno() >= 0
+
+    def close(self) -> None:
+        """Close the connection (the worker kills this process's snippets)."""
+        self._finalizer()
+
+    def _ending(self, detail: str) -> tuple[str, str]:
+        return f"closed the connection ({detail})", ""
+
+
+#: How many bytes of requests the request pipe holds (Linux's default largest).
+REQUEST_PIPE_BYTES = 1 << 20
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe ``fd`` hold :data:`REQUEST_PIPE_BYTES` where the system allows.
+
+    The snippets submitted ahead are written while the worker still imports
+    pandas: in a pipe of the default 64 KiB, a site's requests would stall
+    Sphinx (and, with ``-j``, the forking of its readers) until the worker
+    is ready.
+    """
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or over the limit
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, REQUEST_PIPE_BYTES)
+
+
+#: The name of the socket ``-j`` readers connect to, in the worker's folder.
+SOCKET_NAME = "readers.sock"
+
+
+def _listen(tmpdir: str) -> tuple[socket.socket | None, str | None]:
+    """A listening unix socket in ``tmpdir`` (a folder only this user can enter),
+    and its path; (None, None) where there is none (no ``SO_PEERCRED``, as on
+    macOS; a path too long for a socket): then each ``-j`` reader starts a
+    worker of its own."""
+    path = os.path.join(tmpdir, SOCKET_NAME)
+    if not hasattr(socket, "SO_PEERCRED"):  # the worker could not check who connects
+        return None, None
+    try:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    except OSError:
+        return None, None
+    try:
+        listener.bind(path)
+        listener.listen(64)
+    except OSError:
+        listener.close()
+        return None, None
+    return listener, path
 
 
 #: Room for the answer's framing and fields beside the result's own size.
@@ -361,18 +538,30 @@ def _exit_status(proc: subprocess.Popen[bytes], timeout: float = 0.0) -> int | N
 
 @dataclass(frozen=True)
 class Ticket:
-    """A submitted snippet: which worker has it, under which request id."""
+    """A submitted snippet: which channel has it, under which request id.
 
-    handle: _WorkerHandle
+    A ``shared`` ticket (a ``-j`` build's snippet run ahead by the main
+    process) has no id: whichever process collects it sends the same
+    ``request`` on its own channel and gets that run's result.
+    """
+
+    handle: _Channel
     request_id: int
+    request: SnippetRequest
+    shared: bool = False
 
 
 class SnippetRunner:
-    """Runs snippets for one Sphinx application, one worker per process."""
+    """Runs snippets for one Sphinx application: one worker for the main process
+    and the ``-j`` readers forked from it."""
 
     def __init__(self, settings: RunnerSettings) -> None:
         self.settings = settings
-        self._handle: _WorkerHandle | None = None
+        self._handle: _Channel | None = None
+        #: The process that made this runner (Sphinx's main process) and the
+        #: worker it started, which the readers it forks connect to.
+        self._owner_pid = os.getpid()
+        self._shared: _WorkerHandle | None = None
         #: A failed start, per process: retrying for every table would only
         #: repeat the same slow failure.
         self._start_error: tuple[int, WorkerStartError] | None = None
@@ -383,81 +572,83 @@ class SnippetRunner:
         handle = self._handle
         return handle.sandbox if handle is not None and handle.owner_pid == os.getpid() else None
 
-    def _worker(self) -> _WorkerHandle:
+    def _worker(self) -> _Channel:
         pid = os.getpid()
         handle = self._handle
-        if handle is not None and (
-            handle.owner_pid != pid or _exit_status(handle.proc) is not None
-        ):
+        if handle is not None and (handle.owner_pid != pid or not handle.alive()):
             if handle.owner_pid == pid:
                 handle.close()
             handle = None
         if handle is None:
             if self._start_error is not None and self._start_error[0] == pid:
                 raise self._start_error[1]
+            handle = self._connect()
             try:
-                handle = self._handle = _WorkerHandle(self.settings)
+                handle = handle or self._start()
             except WorkerStartError as exc:
                 self._start_error = (pid, exc)
                 raise
+            self._handle = handle
         return handle
 
-    def run(
-        self,
-        code: str,
-        *,
-        cwd: str,
-        preamble: str = "",
-        result_var: str = "df",
-        timeout: float = 30.0,
-        render: dict[str, Any] | None = None,
-    ) -> SnippetResult:
-        """Run ``code`` in ``cwd`` and return its table or chart, or the located error.
+    def _connect(self) -> _ReaderChannel | None:
+        """A connection to the worker of the process this one was forked from, if
+        that worker is still there."""
+        shared = self._shared
+        if shared is None or self._owner_pid == os.getpid() or shared.socket_path is None:
+            return None
+        try:
+            channel = _ReaderChannel(self.settings, shared)
+        except OSError:  # gone (or replaced): this process starts its own
+            return None
+        try:
+            channel.await_ready()
+        except WorkerStartError:  # it did not start, or refused this process
+            channel.close()
+            return None
+        return channel
 
-        ``preamble`` runs first in the same namespace; ``result_var`` names the
-        result's variable; ``timeout`` is in seconds. Raises
-        :class:`WorkerStartError` when no worker can be started (once per
+    def _start(self) -> _WorkerHandle:
+        settings = self.settings
+        if os.getpid() != self._owner_pid:
+            # A forked reader that cannot use the main process's worker: it
+            # shares the cores with the other readers, each with a worker.
+            children = max(1, settings.max_children // max(1, settings.jobs))
+            return _WorkerHandle(replace(settings, max_children=children))
+        self._shared = _WorkerHandle(settings)
+        return self._shared
+
+    def run(self, request: SnippetRequest) -> SnippetResult:
+        """Run ``request``'s snippet and return its table or chart, or the located error.
+
+        Raises :class:`WorkerStartError` when no worker can be started (once per
         process: later calls raise the same error at once).
-
-        ``render`` is passed to
-        :func:`~sphinx_df_table.worker.rendering.render_result` in the worker.
         """
-        ticket = self.submit(
-            code, cwd=cwd, preamble=preamble, result_var=result_var, timeout=timeout, render=render
-        )
+        ticket = self.submit(request)
         result = self.collect(ticket)
         assert result is not None  # a ticket of this very process and worker
         return result
 
-    def submit(
-        self,
-        code: str,
-        *,
-        cwd: str,
-        preamble: str = "",
-        result_var: str = "df",
-        timeout: float = 30.0,
-        render: dict[str, Any] | None = None,
-    ) -> Ticket:
-        """Start running ``code`` (arguments as for :meth:`run`) and return at once.
+    def submit(self, request: SnippetRequest, *, shared: bool = False) -> Ticket:
+        """Start running ``request``'s snippet and return at once.
 
         The worker runs several submitted snippets at a time; :meth:`collect`
-        waits for one. Raises :class:`WorkerStartError` as :meth:`run` does.
+        waits for one. A ``shared`` request is for the ``-j`` readers forked
+        later: the one that collects the ticket gets its result. Raises
+        :class:`WorkerStartError` as :meth:`run` does.
         """
-        request = {
-            "code": code,
-            "cwd": cwd,
-            "preamble": preamble,
-            "result_var": result_var,
-            "render": render or {},
-        }
+        wire = request.to_wire()
         handle = self._worker()
-        return Ticket(handle, handle.submit(request, timeout))
+        request_id = handle.submit(wire, wire.pop("timeout"), shared=shared)
+        return Ticket(handle, request_id, request, shared)
 
     def collect(self, ticket: Ticket) -> SnippetResult | None:
         """The result of a :meth:`submit`; None when the ticket is not this
         process's (a forked ``-j`` reader inherited it) or its worker was
-        replaced before answering (submit again)."""
+        replaced before answering (submit again). A shared ticket's result is
+        asked for on this process's own channel."""
+        if ticket.shared:
+            return self.run(ticket.request)
         handle = ticket.handle
         if handle is not self._handle or handle.owner_pid != os.getpid():
             return None
@@ -470,7 +661,11 @@ class SnippetRunner:
             raise
 
     def close(self) -> None:
-        """Stop this process's worker, if any (inherited ones are left alone)."""
+        """Stop this process's worker or connection, if any (inherited ones are left alone)."""
         if self._handle is not None and self._handle.owner_pid == os.getpid():
             self._handle.close()
         self._handle = None
+        if self._owner_pid == os.getpid():
+            if self._shared is not None:
+                self._shared.close()
+            self._shared = None

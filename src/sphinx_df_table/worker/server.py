@@ -24,14 +24,13 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import os
-import select
 import shutil
 import signal
+import socket
 import sys
 import threading
 import time
 import traceback
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -40,6 +39,7 @@ from typing import Any, NoReturn
 from .. import messages
 from ..errors import DfTableError, ErrorKind
 from . import landlock
+from .connections import Connection, Hub
 from .failures import clean_dump, format_size, how_it_ended, last_fault_line
 from .guard import Policy
 from .prefork import Spare, discard, fork_spare, hand_over, warm_up
@@ -479,11 +479,13 @@ def _install_cleanup(tmpdir: str, worker_ref: list[Worker]) -> None:
 def main(argv: list[str]) -> int:
     """Serve requests until the request pipe closes.
 
-    ``argv`` is ``[REQ_FD, RESP_FD, TMPDIR]``. Returns the exit status: 0 when
-    the pipe closed, 1 (2 for ``SystemExit``) when start-up failed, after
-    telling the parent why.
+    ``argv`` is ``[REQ_FD, RESP_FD, TMPDIR]``, then optionally ``LISTEN_FD``: a
+    listening unix socket that ``-j`` readers connect to. Returns the exit
+    status: 0 when the pipe closed, 1 (2 for ``SystemExit``) when start-up
+    failed, after telling the parent why.
     """
     req_fd, resp_fd, tmpdir = int(argv[0]), int(argv[1]), argv[2]
+    listener = socket.socket(fileno=int(argv[3])) if len(argv) > 3 else None
     worker_ref: list[Worker] = []
     _install_cleanup(tmpdir, worker_ref)
     die_with_parent(os.getppid(), signal.SIGTERM)
@@ -502,54 +504,22 @@ def main(argv: list[str]) -> int:
     ready = {"ready": True, "sandbox": worker.mode}
     messages.write_message(resp_fd, ready)
     try:
-        serve(worker, req_fd, resp_fd)
+        serve(worker, req_fd, resp_fd, listener)
     finally:
         worker.stop_children()
         shutil.rmtree(tmpdir, ignore_errors=True)
     return 0
 
 
-def serve(worker: Worker, req_fd: int, resp_fd: int) -> None:
+def serve(worker: Worker, req_fd: int, resp_fd: int, listener: socket.socket | None = None) -> None:
     """The event loop: take requests, run up to ``max_children`` at once, answer
     each as it finishes (in any order), until the request pipe closes (the
     caller then kills whatever still runs).
 
-    Answers go out through a buffer, written only as far as the pipe takes
-    them: Sphinx may be busy writing more requests (submitted ahead) while
-    answers wait, and neither side may block on a full pipe then.
+    Requests come on the request pipe and, from ``-j`` reader processes, on
+    connections to ``listener`` (see :mod:`~sphinx_df_table.worker.connections`).
+    Answers go out through a buffer per connection, written only as far as the
+    pipe takes them: Sphinx may be busy writing more requests (submitted ahead)
+    while answers wait, and neither side may block on a full pipe then.
     """
-    queue: deque[dict[str, Any]] = deque()
-    outbox = bytearray()
-    os.set_blocking(resp_fd, False)
-    while True:
-        while queue and len(worker.running) < worker.max_children:
-            worker.start(queue.popleft())
-        if not outbox:
-            worker.prepare()
-        now = time.monotonic()
-        fds = [req_fd]
-        for run in worker.running.values():
-            fds += run.fds()
-        wait = None
-        if worker.running:
-            wait = max(0.0, min(run.deadline for run in worker.running.values()) - now)
-            if any(run.pidfd is None for run in worker.running.values()):
-                wait = min(wait, 0.02)  # no pidfd (macOS): poll the children's state
-        readable, writable, _ = select.select(fds, [resp_fd] if outbox else [], [], wait)
-        if writable:
-            with contextlib.suppress(BlockingIOError):
-                del outbox[: os.write(resp_fd, outbox)]
-        if req_fd in readable:
-            try:
-                queue.append(messages.read_message(req_fd, plain=False))
-            except messages.ProtocolError:  # the pipe closed: Sphinx is done
-                return
-        now = time.monotonic()
-        for run in list(worker.running.values()):
-            if run.receiver.fd in readable:
-                run.receiver.read()
-            result = worker.poll(run, now)
-            if result is not None:
-                outbox += messages.encode_message(
-                    messages.WorkerAnswer(run.request_id, result).to_plain()
-                )
+    Hub(worker, Connection(req_fd, resp_fd), listener, os.getppid()).serve()

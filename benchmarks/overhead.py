@@ -162,7 +162,9 @@ def main(argv: list[str]) -> None:
     starts = []
     for _ in range(args.starts):
         started = time.perf_counter()
-        _WorkerHandle(settings).close()
+        handle = _WorkerHandle(settings)  # starts the worker and goes on
+        handle.await_ready()
+        handle.close()
         starts.append((time.perf_counter() - started) * 1000)
     print(
         f"worker start (import pandas, probe the sandbox, ready): mean "

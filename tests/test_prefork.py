@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner
+from sphinx_df_table.execute.runner import RunnerSettings, SnippetRequest, SnippetRunner
 from sphinx_df_table.worker import landlock
 from sphinx_df_table.worker.limits import MAX_OUTPUT_FILE
 from sphinx_df_table.worker.prefork import WAITING_TITLE
@@ -65,7 +65,10 @@ def test_a_spare_is_confined_before_it_gets_a_request(tmp_path: Path, mode: str)
         pytest.skip("the kernel offers no Landlock")
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path), sandbox=mode))
     try:
-        assert runner.run("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path)).error is None
+        assert (
+            runner.run(SnippetRequest("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))).error
+            is None
+        )
         spare = _confined_spare(_worker_pid(runner), landlock_mode=mode == "landlock")
         status = _status(spare)
         assert int(status["CapEff"], 16) == 0
@@ -79,7 +82,10 @@ def test_a_spare_is_confined_before_it_gets_a_request(tmp_path: Path, mode: str)
 def test_an_unused_spare_ends_with_the_worker(tmp_path: Path) -> None:
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path), sandbox="guard"))
     try:
-        assert runner.run("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path)).error is None
+        assert (
+            runner.run(SnippetRequest("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path))).error
+            is None
+        )
         worker = _worker_pid(runner)
         spare = _confined_spare(worker, landlock_mode=False)
         handle = runner._handle
@@ -99,7 +105,9 @@ def test_each_snippet_has_a_process_of_its_own(tmp_path: Path) -> None:
         pids = []
         for _ in range(3):
             result = runner.run(
-                "import os\ndf = pd.DataFrame({'pid': [os.getpid()]})", cwd=str(tmp_path)
+                SnippetRequest(
+                    "import os\ndf = pd.DataFrame({'pid': [os.getpid()]})", str(tmp_path)
+                )
             )
             assert result.table is not None, result.error
             pids.append(int(result.table.body[0][-1]))
@@ -121,7 +129,7 @@ def test_a_snippet_holds_only_its_answer_pipe(tmp_path: Path) -> None:
     )
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path)))
     try:
-        result = runner.run(code, cwd=str(tmp_path))
+        result = runner.run(SnippetRequest(code, cwd=str(tmp_path)))
         assert result.table is not None, result.error
         assert result.table.body[0][-2:] == ["1", "True"]
     finally:
@@ -142,7 +150,7 @@ def test_an_answer_counts_however_the_process_then_ends(tmp_path: Path) -> None:
     )
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path)))
     try:
-        result = runner.run(code, cwd=str(tmp_path))
+        result = runner.run(SnippetRequest(code, cwd=str(tmp_path)))
         assert result.error is None, result.error
         assert result.table is not None
     finally:

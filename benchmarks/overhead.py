@@ -70,13 +70,18 @@ def in_process(code: str) -> None:
 
 SERVE = """\
 import json, sys, tempfile, time
-from sphinx_df_table.execute.runner import RunnerSettings, SnippetRequest, SnippetRunner
+from sphinx_df_table.execute import runner as module
+from sphinx_df_table.execute.runner import RunnerSettings, SnippetRunner
 srcdir = tempfile.mkdtemp(prefix="df-table-bench-base-")
 runner = SnippetRunner(RunnerSettings(srcdir=srcdir, memory_limit=4 * 2**30))
+request = getattr(module, "SnippetRequest", None)  # older checkouts: keyword arguments
 for line in sys.stdin:
     code = json.loads(line)
     started = time.perf_counter()
-    result = runner.run(SnippetRequest(code, cwd=srcdir))
+    if request is None:
+        result = runner.run(code, cwd=srcdir)
+    else:
+        result = runner.run(request(code, cwd=srcdir))
     spent = (time.perf_counter() - started) * 1000
     print(json.dumps(spent if result.error is None else result.error.message), flush=True)
 runner.close()

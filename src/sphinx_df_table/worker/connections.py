@@ -72,8 +72,9 @@ class _Worker(Protocol):
     def finish(self, run: Any) -> messages.SnippetResult:
         """Kill and reap what is left of the run; its result."""
 
-    def prepare(self) -> None:
-        """Between answers: reap the children that answered, fork the next spare."""
+    def prepare(self, *, waiting: bool = False) -> None:
+        """Between answers: reap the children that answered, fork the next spare
+        (``waiting``: requests are queued for it)."""
 
 
 #: Finished shared results that no reader took yet are kept up to this many bytes.
@@ -252,7 +253,8 @@ class Hub:
             while (self.urgent or self.queue) and len(worker.running) < worker.max_children:
                 self._start((self.urgent or self.queue).popleft())
             if not any(conn.outbox for conn in self.connections()):
-                worker.prepare()  # never before an answer waiting to go out
+                # Never before an answer waiting to go out.
+                worker.prepare(waiting=bool(self.urgent or self.queue))
             now = time.monotonic()
             readers = [conn.read_fd for conn in self.connections()]
             if self.listener is not None:

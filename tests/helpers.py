@@ -8,6 +8,7 @@ here.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import re
@@ -217,6 +218,18 @@ def tagged_processes(tag: str) -> list[tuple[int, str]]:
 def worker_pids(tag: str) -> list[int]:
     """The live df-table worker processes tagged ``tag``."""
     return [pid for pid, cmd in tagged_processes(tag) if "sphinx_df_table.worker" in cmd]
+
+
+def fork_servers(tag: str) -> list[int]:
+    """The workers among :func:`worker_pids`, without their snippets' child
+    processes (which carry the worker's command line, and may be alive for a
+    moment after their answer was taken)."""
+    named = worker_pids(tag)
+    parents = {}
+    for pid in named:
+        with contextlib.suppress(OSError):
+            parents[pid] = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    return [pid for pid in named if pid in parents and parents[pid] not in named]
 
 
 def wait_until_gone(tag: str, seconds: float = 0.0) -> list[tuple[int, str]]:

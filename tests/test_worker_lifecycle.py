@@ -35,6 +35,7 @@ from sphinx_df_table.execute.runner import (
 
 from .helpers import (
     TAG_VAR,
+    fork_servers,
     make_app,
     run_sphinx_build,
     status_text,
@@ -556,11 +557,11 @@ def test_a_crash_or_timeout_keeps_the_warm_worker(tmp_path: Path, tag: str) -> N
     runner = SnippetRunner(RunnerSettings(srcdir=str(tmp_path)))
     try:
         runner.run(SnippetRequest("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path)))
-        workers = worker_pids(tag)
+        workers = fork_servers(tag)
         crash = runner.run(SnippetRequest("import ctypes\nctypes.string_at(0)", cwd=str(tmp_path)))
         slow = runner.run(SnippetRequest("while True: pass", cwd=str(tmp_path), timeout=0.5))
         after = runner.run(SnippetRequest("df = pd.DataFrame({'a': [1]})", cwd=str(tmp_path)))
-        assert worker_pids(tag) == workers
+        assert fork_servers(tag) == workers and len(workers) == 1
     finally:
         runner.close()
     assert crash.error is not None and crash.error.kind == "crash"

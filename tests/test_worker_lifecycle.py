@@ -516,7 +516,7 @@ def test_processes_a_snippet_started_end_with_it_also_when_unsafe(
         assert result.error is None, result.error
         # The worker lives on (for the next snippet); what the snippet started does not.
         assert [cmd for _, cmd in tagged_processes(tag) if "sleep" in cmd] == []
-        assert len(worker_pids(tag)) == 1
+        assert len(fork_servers(tag)) == 1
     finally:
         runner.close()
 

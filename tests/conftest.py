@@ -3,6 +3,10 @@ small generated projects for the tests that generate their pages."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +14,16 @@ from typing import Any
 import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from .helpers import ROOTS, MakeApp, build_once, make_app, sphinx_path, write_project
+from .helpers import (
+    ROOTS,
+    TAG_VAR,
+    MakeApp,
+    build_once,
+    make_app,
+    sphinx_path,
+    tagged_processes,
+    write_project,
+)
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -76,3 +89,14 @@ def build(tmp_path: Path) -> Iterator[MakeApp]:
     # 7 warns "already registered" in every later build).
     for app in reversed(apps):
         app.cleanup()
+
+
+@pytest.fixture
+def tag(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A unique tag in this test's environment; afterwards, kill whatever still has it."""
+    value = uuid.uuid4().hex
+    monkeypatch.setenv(TAG_VAR, value)
+    yield value
+    for pid, _ in tagged_processes(value):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -8,7 +8,6 @@ here.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
 import re
@@ -225,11 +224,15 @@ def fork_servers(tag: str) -> list[int]:
     processes (which carry the worker's command line, and may be alive for a
     moment after their answer was taken)."""
     named = worker_pids(tag)
-    parents = {}
-    for pid in named:
-        with contextlib.suppress(OSError):
-            parents[pid] = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    return [pid for pid in named if pid in parents and parents[pid] not in named]
+    return [pid for pid in named if parent_pid(pid) not in (0, *named)]
+
+
+def parent_pid(pid: int) -> int:
+    """The parent of ``pid``; 0 once ``pid`` is gone."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def wait_until_gone(tag: str, seconds: float = 0.0) -> list[tuple[int, str]]:

@@ -7,7 +7,6 @@ reader that dies takes the snippets it still waited for with it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
 import signal
@@ -16,8 +15,6 @@ import struct
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,26 +22,14 @@ import pytest
 from sphinx_df_table.execute.runner import RunnerSettings, SnippetRequest, SnippetRunner
 
 from .helpers import (
-    TAG_VAR,
+    parent_pid,
     run_sphinx_build,
-    tagged_processes,
     wait_until_gone,
     worker_pids,
     write_project,
 )
 
 pytestmark = pytest.mark.matrix
-
-
-@pytest.fixture
-def tag(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A unique tag in this test's environment; afterwards, kill whatever still has it."""
-    value = uuid.uuid4().hex
-    monkeypatch.setenv(TAG_VAR, value)
-    yield value
-    for pid, _ in tagged_processes(value):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
 
 
 #: A snippet that finds the worker's socket (next to its scratch folder, TMPDIR)
@@ -143,7 +128,7 @@ def test_a_parallel_build_starts_one_worker(tmp_path: Path, tag: str) -> None:
     try:
         while build.poll() is None:
             pids = worker_pids(tag)
-            started.update(pid for pid in pids if _parent(pid) not in pids)
+            started.update(pid for pid in pids if parent_pid(pid) not in pids)
             time.sleep(0.01)
         _out, err = build.communicate(timeout=120)
     finally:
@@ -176,7 +161,7 @@ def test_a_reader_killed_mid_snippet_leaves_no_process(tmp_path: Path, tag: str)
             sleeping: list[int] = []
             while not sleeping and time.monotonic() < deadline:
                 workers = worker_pids(tag)
-                sleeping = [pid for pid in workers if _parent(pid) in workers]
+                sleeping = [pid for pid in workers if parent_pid(pid) in workers]
                 time.sleep(0.05)
             assert len(sleeping) == 1, "the reader's snippet never started"
         finally:
@@ -192,13 +177,6 @@ def test_a_reader_killed_mid_snippet_leaves_no_process(tmp_path: Path, tag: str)
     finally:
         runner.close()
     assert wait_until_gone(tag, seconds=5) == []
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 def _alive(pid: int) -> bool:

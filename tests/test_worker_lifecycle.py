@@ -7,7 +7,6 @@ run at the same time cannot confuse each other's workers.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import resource
@@ -16,7 +15,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,7 +32,6 @@ from sphinx_df_table.execute.runner import (
 )
 
 from .helpers import (
-    TAG_VAR,
     fork_servers,
     make_app,
     run_sphinx_build,
@@ -60,17 +57,6 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         best = max(best, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
     return best
-
-
-@pytest.fixture
-def tag(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A unique tag in this test's environment; afterwards, kill whatever still has it."""
-    value = uuid.uuid4().hex
-    monkeypatch.setenv(TAG_VAR, value)
-    yield value
-    for pid, _ in tagged_processes(value):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
 
 
 def table(code: str, *options: str) -> str:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..errors import DfTableError
 from ..messages import ChartData
+from . import font_cache
 from .frame_cells import ResultTypeError, TableOptions, as_frame, frame_to_table
 
 if TYPE_CHECKING:
@@ -141,20 +142,27 @@ def prepare_matplotlib(workdir: str) -> None:
     The worker calls this before a ``df-chart`` snippet runs, and lets it write
     (matplotlib builds a font list on first import and caches it in its config
     directory). The directory is the worker's own, not the user's home, so a
-    personal ``matplotlibrc`` has no say either. Only a first import from the
+    personal ``matplotlibrc`` has no say either; only the font list is kept
+    between builds (:mod:`.font_cache`). Only a first import from the
     installed package happens here: a module a snippet put in ``sys.modules``
     is not run with the guard off.
     """
     if "matplotlib" in sys.modules:
         return
     previous = os.environ.get("MPLCONFIGDIR")
-    os.environ["MPLCONFIGDIR"] = os.path.join(workdir, "matplotlib")
+    config_dir = os.path.join(workdir, "matplotlib")
+    os.environ["MPLCONFIGDIR"] = config_dir
     try:
         import matplotlib
 
         # Non-interactive, and the one that pyplot in a snippet gets too.
         matplotlib.use("Agg")
-        import matplotlib.font_manager  # builds or reads the font cache
+        package = os.path.dirname(matplotlib.__file__)
+        shared = font_cache.shared_folder(matplotlib.__version__, package)
+        font_cache.seed(shared, config_dir)
+        import matplotlib.font_manager  # reads the font list, or scans the fonts and writes it
+
+        font_cache.keep(config_dir, shared)
     except ImportError:
         pass  # render_chart says what to install
     finally:

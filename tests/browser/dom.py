@@ -137,16 +137,18 @@ def assert_columns_line_up(state: dict[str, Any]) -> None:
         assert abs(real_right - copy_right) <= 1, state
 
 
-def frozen_edges(table: Any, copy: bool = False) -> list[dict[str, Any]]:
+def frozen_edges(
+    table: Any, copy: bool = False, frozen: str = ".df-table-frozen"
+) -> list[dict[str, Any]]:
     """For each row of ``table`` shown (header rows first), or of its header
-    copy, what the frozen cells paint, against the scroll box's inner left
-    edge: each cell's ``[left, right]`` (its padding box: with collapsed
-    borders the table, not the cell, paints the border strip), and whether
-    the element 1 px inside the box's left edge on that row is a frozen cell
-    or in one (``hit``)."""
+    copy, what the frozen cells (those matching the selector ``frozen``) paint,
+    against the scroll box's inner left edge: each cell's ``[left, right]``
+    (its padding box: with collapsed borders the table, not the cell, paints
+    the border strip), and whether the element 1 px inside the box's left
+    edge on that row is a frozen cell or in one (``hit``)."""
     return list(
         table.evaluate(
-            """(table, copy) => {
+            """(table, [copy, frozenSelector]) => {
                 const box = table.closest(".df-table-container");
                 const inner = box.getBoundingClientRect().left + box.clientLeft;
                 const source = copy
@@ -157,7 +159,7 @@ def frozen_edges(table: Any, copy: bool = False) -> list[dict[str, Any]]:
                     .filter(row => getComputedStyle(row).display !== "none")
                     .map(row => {
                         const frozen = [...row.cells].filter(
-                            cell => cell.classList.contains("df-table-frozen"));
+                            cell => cell.matches(frozenSelector));
                         const spans = frozen.map(cell => {
                             const r = cell.getBoundingClientRect();
                             const left = r.left + cell.clientLeft;
@@ -171,21 +173,22 @@ def frozen_edges(table: Any, copy: bool = False) -> list[dict[str, Any]]:
                                 hit: seen ? frozen.some(cell => cell.contains(hit)) : null};
                     });
             }""",
-            copy,
+            [copy, frozen],
         )
     )
 
 
-def assert_frozen_cover_the_edge(rows: list[dict[str, Any]]) -> None:
+def assert_frozen_cover_the_edge(rows: list[dict[str, Any]], under_the_edge: float = 0.5) -> None:
     """Nothing scrolled shows left of or between the frozen cells: the first
-    starts at the box's inner left edge (within 0.5 px), each next one where
-    the one before ends (within 1 px: padding boxes are whole pixels), and on
-    every row in view the box's first pixel column is a frozen cell's."""
+    starts at the box's inner left edge (within 0.5 px; or up to
+    ``under_the_edge`` px left of it), each next one where the one before ends
+    (within 1 px: padding boxes are whole pixels), and on every row in view
+    the box's first pixel column is a frozen cell's."""
     assert any(row["hit"] is not None for row in rows), rows
     for row in rows:
         spans = row["spans"]
         assert spans, row
-        assert abs(spans[0][0]) <= 0.5, row
+        assert -under_the_edge <= spans[0][0] <= 0.5, row
         for (_left, right), (left, _right) in itertools.pairwise(spans):
             assert abs(left - right) <= 1, row
         assert row["hit"] is not False, row

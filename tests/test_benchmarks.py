@@ -70,3 +70,29 @@ def test_compare_versions_smoke_run(tmp_path: Path) -> None:
         row = rf"^{way}\s+{number}\s+{number}\s+{number}\s+{number}\s+{number}\s+{number}$"
         assert re.search(row, result.stdout, re.M), result.stdout
     assert re.search(r"^cache cost in a cold build, this\s*: [+-]\d", result.stdout, re.M)
+
+
+def test_fork_floor_smoke_run() -> None:
+    # The script runs its four ways and prints every figure it promises.
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "fork_floor.py"), "--runs", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    number = r"\d+\.\d+"
+    for way in ("in-process", "fork \\+ exit", "fork \\+ snippet"):
+        assert re.search(rf"^{way}\s+{number}\s+{number}\s+{number}\s+{number}$", out, re.M), out
+    assert re.search(
+        r"^page faults: \d+ in-process; a child \d+ exiting at once, \d+ running", out, re.M
+    )
+    first_run = re.search(rf"first run ({number}) ms, second run ({number}) ms", out)
+    assert first_run, out
+    # A child's first run really ran the snippet (it took time), as did its second.
+    assert float(first_run[1]) > 0 and float(first_run[2]) > 0
+    assert re.search(
+        rf"^CPU per snippet: in-process {number} ms; one process per snippet", out, re.M
+    )

@@ -14,22 +14,21 @@ from .helpers import REPO
 pytestmark = pytest.mark.slow
 
 
-def test_benchmark_smoke_run(tmp_path: Path) -> None:
+def run_script(name: str, *args: str, timeout: float = 600) -> str:
+    """What ``benchmarks/<name>`` printed, run with ``args``; it must succeed."""
     result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "benchmarks" / "bench_build.py"),
-            "--smoke",
-            "--work",
-            str(tmp_path),
-        ],
+        [sys.executable, str(REPO / "benchmarks" / name), *args],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+    return result.stdout
+
+
+def test_benchmark_smoke_run(tmp_path: Path) -> None:
+    out = run_script("bench_build.py", "--smoke", "--work", str(tmp_path))
     for corpus in ("pages", "long"):
         assert re.search(rf"^{corpus}\s+df-table\s+\d+\.\d+", out, re.M)
         assert re.search(rf"^{corpus}\s+csv-table\s+\d+\.\d+", out, re.M)
@@ -46,43 +45,21 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
 
 def test_compare_versions_smoke_run(tmp_path: Path) -> None:
     # This checkout against itself: the script runs and prints every row.
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "benchmarks" / "compare_versions.py"),
-            "--baseline-src",
-            str(REPO / "src"),
-            "--pages",
-            "1",
-            "--repeat",
-            "1",
-            "--work",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    out = run_script(
+        "compare_versions.py",
+        *("--baseline-src", str(REPO / "src"), "--pages", "1", "--repeat", "1"),
+        *("--work", str(tmp_path)),
     )
-    assert result.returncode == 0, result.stdout + result.stderr
     number = r"\d+\.\d+"
     for way in ("cold", "cold, no cache", "warm"):
         row = rf"^{way}\s+{number}\s+{number}\s+{number}\s+{number}\s+{number}\s+{number}$"
-        assert re.search(row, result.stdout, re.M), result.stdout
-    assert re.search(r"^cache cost in a cold build, this\s*: [+-]\d", result.stdout, re.M)
+        assert re.search(row, out, re.M), out
+    assert re.search(r"^cache cost in a cold build, this\s*: [+-]\d", out, re.M)
 
 
 def test_fork_floor_smoke_run() -> None:
     # The script runs its four ways and prints every figure it promises.
-    result = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "fork_floor.py"), "--runs", "3"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+    out = run_script("fork_floor.py", "--runs", "3", timeout=300)
     number = r"\d+\.\d+"
     for way in ("in-process", "fork \\+ exit", "fork \\+ snippet"):
         assert re.search(rf"^{way}\s+{number}\s+{number}\s+{number}\s+{number}$", out, re.M), out

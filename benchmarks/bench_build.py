@@ -17,10 +17,13 @@ one run:
   (``exec`` in the Sphinx process after ``chdir``, ``to_csv``, then docutils'
   ``csv-table``), for reference.
 
-It prints min/median wall time and peak RSS (the largest single process of
-the build, the df-table worker included) per corpus and approach, the ratios
-against ``csv-table`` and against the floor, cold with ``-j 1`` and ``-j 2``,
-and checks the targets. Further checks: a rebuild after
+It prints min/median wall time, peak RSS (the largest single process of
+the build, the df-table worker included) and the CPU time of the build's whole
+process tree per corpus and approach, the ratios against ``csv-table`` and
+against the floor, cold with ``-j 1`` and ``-j 2``, and checks the targets.
+The "CPU bound" line divides df-table's CPU time by the cores this process
+may use: no build on this machine can end sooner, however its processes are
+scheduled. Further checks: a rebuild after
 editing prose on every page executes no snippet, ``-j 2`` against ``-j 1``,
 and what dating the data files from git (``:sources:`` on every table) adds to
 a cold build: the one ``git log`` of a build, timed on its own, must stay
@@ -235,14 +238,15 @@ import resource, subprocess, sys, time, json
 start = time.perf_counter()
 proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 wall = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "rss_kib": peak, "rc": proc.returncode,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "rss_kib": usage.ru_maxrss, "rc": proc.returncode,
+                  "cpu": usage.ru_utime + usage.ru_stime,
                   "out": proc.stdout[-4000:], "err": proc.stderr[-4000:]}))
 """
 
 
 def build(src: Path, out: Path, *args: str, clean: bool = True) -> dict[str, object]:
-    """One sphinx-build in a fresh process; wall time and peak RSS of its tree."""
+    """One sphinx-build in a fresh process; wall time, peak RSS and CPU time of its tree."""
     if clean:
         shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, "-m", "sphinx", "-b", "html", *args, str(src), str(out)]
@@ -277,24 +281,30 @@ def main() -> int:
     floor_targets = {"pages": 1.5, "long": 1.3}
     repeat = 1 if args.quick or args.smoke else args.repeat
     failures = []
-    print(f"{'corpus':8} {'approach':10} {'min s':>8} {'median s':>9} {'peak MiB':>9}")
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
+    print(f"{'corpus':8} {'approach':10} {'min s':>8} {'median s':>9} {'peak MiB':>9} {'CPU s':>6}")
     for corpus in corpora:
         sources = generate(corpus, args.work, args.seed)
         approaches = [a for a in sources if not (a == "original" and args.skip_original)]
         for jobs in ("1", "2"):
             timings: dict[str, list[float]] = {a: [] for a in approaches}
             peaks: dict[str, int] = dict.fromkeys(approaches, 0)
+            cpu: dict[str, list[float]] = {a: [] for a in approaches}
             for _ in range(repeat):  # interleaved, so drift affects all alike
                 for approach in approaches:
                     out = args.work / corpus.name / f"_build-{approach}"
                     result = build(sources[approach], out, "-q", "-j", jobs)
                     timings[approach].append(float(result["wall"]))  # type: ignore[arg-type]
                     peaks[approach] = max(peaks[approach], int(result["rss_kib"]))  # type: ignore[call-overload]
+                    cpu[approach].append(float(result["cpu"]))  # type: ignore[arg-type]
             for approach in approaches:
                 print(
                     f"{corpus.name:8} {approach:10} {min(timings[approach]):8.2f} "
                     f"{statistics.median(timings[approach]):9.2f} "
-                    f"{peaks[approach] / 1024:9.0f}  -j {jobs}"
+                    f"{peaks[approach] / 1024:9.0f} {statistics.median(cpu[approach]):6.2f}"
+                    f"  -j {jobs}"
                 )
             median = {a: statistics.median(timings[a]) for a in approaches}
             ratio = median["df-table"] / median["csv-table"]
@@ -311,6 +321,14 @@ def main() -> int:
                 f"{corpus.name:8} ratio df-table/floor time {floor:.3f} -j {jobs} "
                 f"(target <= {floor_targets[corpus.name]}) "
                 f"{'ok' if ok_floor else 'ABOVE TARGET'}"
+            )
+            # No schedule on this machine's cores ends before the build's CPU time
+            # (Sphinx, the worker, every snippet's process) divided among them.
+            bound = statistics.median(cpu["df-table"]) / cores
+            print(
+                f"{corpus.name:8} CPU bound: df-table's processes used "
+                f"{statistics.median(cpu['df-table']):.2f} s of CPU; on {cores} cores no build "
+                f"ends before {bound:.2f} s, {bound / median['floor']:.2f}x the floor -j {jobs}"
             )
             if not (ok_csv and ok_floor) or memory > 1:
                 failures.append(f"{corpus.name} -j {jobs}")

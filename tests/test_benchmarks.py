@@ -33,6 +33,10 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         assert re.search(rf"^{corpus}\s+df-table\s+\d+\.\d+", out, re.M)
         assert re.search(rf"^{corpus}\s+csv-table\s+\d+\.\d+", out, re.M)
         assert re.search(rf"^{corpus}\s+ratio df-table/csv-table time \d\.\d{{3}}", out, re.M)
+        # The CPU time of df-table's processes, and the wall time it allows on these cores.
+        bound = rf"^{corpus}\s+CPU bound: df-table's processes used (\d+\.\d+) s of CPU; on"
+        found = re.search(bound, out, re.M)
+        assert found and float(found[1]) > 0, out
     # The incremental checks ran: a prose edit executed no snippet, -j 2 matched -j 1.
     assert "prose-edit rebuild: df-table: 4 tables, 0 executed, 4 from cache" in out
     assert "HTML byte-identical" in out

@@ -92,6 +92,18 @@ def write_raw(srcdir: Path, files: dict[str, str], conf: str = "") -> Path:
 # --- nothing outlives a build --------------------------------------------------
 
 
+def start_sphinx(src: Path, out: Path, *, tmpdir: Path) -> subprocess.Popen[bytes]:
+    """``sphinx-build -q src out`` in the background, with ``TMPDIR`` set to ``tmpdir``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    env["TMPDIR"] = str(tmpdir)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sphinx", "-q", str(src), str(out)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def test_no_worker_outlives_an_in_process_build(tmp_path: Path, tag: str) -> None:
     src = write_raw(
         tmp_path / "src",
@@ -189,15 +201,8 @@ def test_worker_dies_with_a_killed_sphinx(tmp_path: Path, tag: str) -> None:
         tmp_path / "src",
         {"index.rst": page("Index", table("while True: pass", ":timeout: 600"))},
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
     # Its worker's temporary directory cannot be removed by a killed Sphinx.
-    env["TMPDIR"] = str(tmp_path)
-    sphinx = subprocess.Popen(
-        [sys.executable, "-m", "sphinx", "-q", str(src), str(tmp_path / "out")],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    sphinx = start_sphinx(src, tmp_path / "out", tmpdir=tmp_path)
     try:
         # Wait until the worker has spent more CPU time than importing pandas
         # takes: it is then in the endless loop, not waiting on its pipes.
@@ -457,14 +462,7 @@ def test_stopping_sphinx_mid_snippet_leaves_no_process_or_folder(
     )
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
-    env["TMPDIR"] = str(temp)
-    sphinx = subprocess.Popen(
-        [sys.executable, "-m", "sphinx", "-q", str(src), str(tmp_path / "out")],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    sphinx = start_sphinx(src, tmp_path / "out", tmpdir=temp)
     try:
         deadline = time.monotonic() + 60
         while len(worker_pids(tag)) < 2:  # the worker, and the snippet's own process

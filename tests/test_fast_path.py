@@ -11,6 +11,7 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_df_table.messages import ColumnFacts, TableData
 from sphinx_df_table.output.compact_rows import (
     COVERED,
+    body_rows,
     df_rows,
     expand,
     is_final,
@@ -34,13 +35,17 @@ SHARED_BUILD = pytest.mark.test_params(shared_result="fast-path-html")
 @SHARED_BUILD
 def test_doctree_holds_plain_cells_as_strings(built: SphinxTestApp) -> None:
     doctree = built.env.get_doctree("index")
-    (rows,) = doctree.findall(df_rows)
+    head, rows = doctree.findall(df_rows)
+    assert isinstance(head.parent, nodes.thead) and isinstance(rows.parent, nodes.tbody)
+    # The four column labels are strings too, all label rows.
+    assert head["cells"] == [["Model", "Throughput", "Scripts", "See"]]
+    assert head["label_rows"] == 1
     assert len(rows["cells"]) == 600
     # 1,200 plain cells are strings. The extlinks cells are final (a reference
-    # with its URI) and kept out of the tree; the :doc:/:ref: cells need
-    # resolution and are in it, with the four header cells.
+    # with its URI) and kept out of the tree; only the :doc:/:ref: cells need
+    # resolution and are in it.
     entries = list(doctree.findall(nodes.entry))
-    assert len(entries) == 4 + 2
+    assert len(entries) == 2
     # The 600 equal extlinks cells share one detached entry.
     assert rows["detached"][0].astext() == "Benchmark"
     assert len(rows["detached"]) == 1
@@ -110,7 +115,8 @@ def test_search_index_has_plain_cell_words(built: SphinxTestApp) -> None:
     assert '"throughput"' in index  # a column label
     # df_table_search_index = "text" (the default): a number column's cells are
     # not fed to the indexer (Sphinx drops words of digits, after stemming them).
-    (rows,) = built.env.get_doctree("index").findall(df_rows)
+    rows = body_rows(next(built.env.get_doctree("index").findall(nodes.table)))
+    assert rows is not None
     assert "zebrafinch599" in rows.astext()
     assert "898.5" not in rows.astext()  # 599 * 1.5
 
@@ -136,7 +142,8 @@ def test_search_index_setting(built: SphinxTestApp, mode: str, model: bool, numb
     index = (built.outdir / "searchindex.js").read_text(encoding="utf-8")
     assert ('"zebrafinch599"' in index) is model
     assert '"throughput"' in index  # labels are header cells: always indexed
-    (rows,) = built.env.get_doctree("index").findall(df_rows)
+    rows = body_rows(next(built.env.get_doctree("index").findall(nodes.table)))
+    assert rows is not None
     assert ("898.5" in rows.astext()) is number  # the words fed to the indexer
 
 
@@ -194,7 +201,7 @@ def test_iter_rows_is_the_one_reader_of_the_encoding() -> None:
         [("", "1.0"), ("right", ""), ("center", None)],
         [("right", "2.5"), ("center", None)],
     ]
-    with pytest.raises(ValueError, match="child of a tbody in a tgroup"):
+    with pytest.raises(ValueError, match="child of a tbody or thead in a tgroup"):
         list(iter_rows(make_rows_node([["a"]], [], [])))
 
 
@@ -293,18 +300,54 @@ class _CountingParser:
 
 def test_build_table_parses_only_columns_that_may_hold_markup() -> None:
     data = TableData(
-        header=[["n", "note", "quote"]],
+        header=[["n", "*note*", 'the "quote"']],
         body=[["1", "*a*", 'say "hi"'], ["2", "*a*", "b"], ["3", "plain", "c"]],
         columns=[ColumnFacts("number", "right"), ColumnFacts(), ColumnFacts()],
     )
     parser = _CountingParser()
     table, _ = build_table(data, parse=parser)
-    (rows,) = table.findall(df_rows)
-    # Header cells are parsed one by one. In the body, the number column is
-    # never parsed cell by cell; the markup column's equal cells are parsed
-    # once and share one detached entry; the column with quotes that smart
-    # quotes would change is looked at cell by cell.
-    labels = ["n", "note", "quote"]
-    assert sorted(parser.asked) == sorted([*labels, "*a*", "plain", 'say "hi"', "b", "c"])
+    head, rows = table.findall(df_rows)
+    assert rows is body_rows(table)
+    # Head and body alike: a column without markup or text smart quotes would
+    # change is never parsed cell by cell ("n", the number column); a markup
+    # column's equal cells are parsed once and share one detached entry; a
+    # column with quotes that smart quotes would change is looked at cell by cell.
+    assert sorted(parser.asked) == sorted(
+        ["*note*", 'the "quote"', "*a*", "plain", 'say "hi"', "b", "c"]
+    )
+    assert head["cells"] == [["n", 0, None]]  # the quoted label: attached
+    assert head["detached"][0].astext() == "note"
     assert [row[:2] for row in rows["cells"]] == [["1", 0], ["2", 0], ["3", "plain"]]
     assert rows["cells"][0][2] is None  # attached: smart quotes will see it
+
+
+@FAST_PATH_HTML
+@SHARED_BUILD
+def test_a_compact_head_is_written_as_docutils_writes_a_head(built: SphinxTestApp) -> None:
+    # Labels plain, with markup (detached), with quotes (attached), empty, in a stub column.
+    data = TableData(
+        header=[["name", "*note*", 'the "quote"', ""]],
+        body=[["a", "*b*", "c", "1"]],
+        columns=[ColumnFacts(), ColumnFacts(), ColumnFacts(), ColumnFacts("number", "right")],
+    )
+    compact, _ = build_table(data, parse=_CountingParser(), stub_columns=1)
+    ordinary = compact.deepcopy()
+    head = next(node for node in ordinary.findall(df_rows) if isinstance(node.parent, nodes.thead))
+    head.parent.replace(head, expand(head))
+    assert not any(isinstance(node.parent, nodes.thead) for node in ordinary.findall(df_rows))
+    built.builder.prepare_writing(set())  # the HTML writer's settings, as before writing
+    document = built.env.get_doctree("index")
+    document.settings = built.builder.docsettings
+    document += [compact, ordinary]
+
+    def html_of(table: nodes.table) -> str:
+        translator = built.builder.create_translator(document, built.builder)
+        table.walkabout(translator)
+        return "".join(translator.body)
+
+    written = html_of(compact)
+    assert written == html_of(ordinary)
+    assert '<thead>\n<tr class="row-odd"><th class="head stub"><p>name</p></th>\n' in written
+    assert '<th class="head"><p><em>note</em></p></th>' in written
+    assert '<th class="head"><p>the &quot;quote&quot;</p></th>' in written
+    assert '<th class="head"></th>' in written

@@ -53,7 +53,8 @@ _FINAL_NODES = (
 
 
 class df_rows(nodes.General, nodes.Element):
-    """Table body rows, always the child of a ``tbody`` in a ``tgroup``.
+    """Table rows, always the child of a ``tbody`` (the body) or a ``thead``
+    (the column labels; all its rows are ``label_rows``) in a ``tgroup``.
 
     * ``cells``: one list per row; each cell is its text, ``None`` for "the
       next ``entry`` child", an ``int``: the index of an entry in ``detached``,
@@ -198,14 +199,20 @@ class BodyCell(NamedTuple):
 
 
 def column_specs(node: df_rows) -> list[nodes.colspec]:
-    """The ``colspec`` nodes of the table that ``node`` is the body of.
+    """The ``colspec`` nodes of the table that ``node`` is the body (or head) of.
 
-    Raises :class:`ValueError` when ``node`` is not in ``tgroup > tbody``.
+    Raises :class:`ValueError` when ``node`` is not in ``tgroup > tbody`` (or ``thead``).
     """
     tgroup = node.parent.parent if node.parent is not None else None
     if not isinstance(tgroup, nodes.tgroup):
-        raise ValueError("df_rows must be the child of a tbody in a tgroup")
+        raise ValueError("df_rows must be the child of a tbody or thead in a tgroup")
     return [child for child in tgroup.children if isinstance(child, nodes.colspec)]
+
+
+def body_rows(table: nodes.table) -> df_rows | None:
+    """The compact body of ``table`` (its head may be compact too), if it has one."""
+    bodies = (node for node in table.findall(df_rows) if isinstance(node.parent, nodes.tbody))
+    return next(bodies, None)
 
 
 def iter_rows(node: df_rows) -> Iterator[list[BodyCell]]:

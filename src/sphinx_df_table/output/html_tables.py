@@ -1,6 +1,7 @@
 """The HTML side: compact table rows and the scroll container.
 
-Compact rows (:class:`~sphinx_df_table.output.compact_rows.df_rows`) are written with the markup
+Compact rows (:class:`~sphinx_df_table.output.compact_rows.df_rows`, the head's
+column labels and the body) are written with the markup
 docutils' and Sphinx's HTML translators write for ordinary rows
 (``<tr class="row-odd">``, ``<th class="head">``/``<th class="stub">``/``<td>``,
 one ``<p>`` per non-empty cell), so themes style df-tables like any other
@@ -36,7 +37,9 @@ def _open_tag(tag: str, classes: list[str]) -> str:
 def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
     """Write every row of ``node`` (see :func:`~sphinx_df_table.output.compact_rows.iter_rows`).
 
-    A cell is ``<th class="stub">`` in a stub column, else ``<td>``; its
+    A cell is ``<th class="head">`` in the table's head (``node`` is the
+    child of a ``thead``), ``<th class="stub">`` in a stub column (``<th
+    class="head stub">`` in both), else ``<td>``; its
     alignment becomes an ``align-*`` class, a merged cell gets ``rowspan``,
     and a cell with a sort key gets ``data-sort`` (the key, ``""`` when the
     value is missing). A Styler's CSS becomes the cell's ``style`` attribute
@@ -47,6 +50,8 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
     # Sphinx numbers the rows of a table for its row-odd/row-even classes.
     counters: list[int] | None = getattr(self, "_table_row_indices", None)
     encode = self.encode
+    # The column labels in the head are <th class="head">, as docutils writes them.
+    head = ["head"] if isinstance(node.parent, nodes.thead) else []
     # A big table has few kinds of cells: make each opening tag once.
     openers: dict[tuple[bool, str], tuple[str, list[str], str]] = {}
     # Equal final cells share one detached entry (see build_table): its HTML
@@ -62,8 +67,8 @@ def visit_df_rows_html(self: HTML5Translator, node: df_rows) -> None:
         for _r, _c, content, morerows, stub, _label, align, sort_key, style, marked in cells:
             kind = (stub, align)
             if kind not in openers:
-                tag = "th" if stub else "td"
-                classes = [*(["stub"] if stub else []), *align_classes(align)]
+                tag = "th" if stub or head else "td"
+                classes = [*head, *(["stub"] if stub else []), *align_classes(align)]
                 openers[kind] = (tag, classes, _open_tag(tag, classes))
             tag, classes, opener = openers[kind]
             extra = [] if isinstance(content, str) else content["classes"]

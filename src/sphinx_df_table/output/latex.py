@@ -48,7 +48,7 @@ from ..compat import latex_nested_tables_are_never_long
 from ..config import LATEX_FONT_SIZE_CHOICES, get_config
 from ..diagnostics import DfTableWarning, warn
 from ..messages import CELL_STYLE
-from .compact_rows import column_specs, df_rows, iter_rows, repeat_merged_labels
+from .compact_rows import body_rows, column_specs, df_rows, iter_rows, repeat_merged_labels
 from .latex_fit import Column, Layout, choose_layout, measure_column
 from .table_parts import split_columns
 
@@ -68,11 +68,12 @@ _RAGGED = {
 def row_count(table: nodes.table, rows: df_rows) -> int:
     """The rows Sphinx's LaTeX writer counts in ``table``: header and body rows alike.
 
-    ``rows`` (the compact body) counts one row per row of its ``cells``; other
-    ``row`` nodes (the "... N more rows" row) count one each.
+    Compact rows (``rows``, the body, and a compact head) count one row per
+    row of their ``cells``; other ``row`` nodes (the "... N more rows" row)
+    count one each.
     """
     ordinary = sum(1 for row in table.findall(nodes.row) if not isinstance(row.parent, df_rows))
-    return ordinary + len(rows["cells"])
+    return ordinary + sum(len(compact["cells"]) for compact in table.findall(df_rows))
 
 
 def is_longtable(table: nodes.table, rows: df_rows) -> bool:
@@ -153,7 +154,7 @@ def mark_latex_options(table: nodes.table, options: dict[str, Any]) -> None:
 def measure(table: nodes.table, rows: df_rows) -> list[Column]:
     """Each column of ``table`` (whose body is ``rows``) as :func:`choose_layout` sees it.
 
-    Header cells (and the label rows ``:header-rows:`` moved into the body)
+    Header cells (compact or not, and the label rows ``:header-rows:`` moved into the body)
     count by their longest word, as they wrap between words; cells that span
     several columns (a MultiIndex label over its group) are left out.
     """
@@ -161,9 +162,13 @@ def measure(table: nodes.table, rows: df_rows) -> list[Column]:
     n_columns = len(specs)
     header: list[list[str]] = [[] for _ in range(n_columns)]
     body: list[list[str]] = [[] for _ in range(n_columns)]
+    compact_heads = []
     for thead in table.findall(nodes.thead):
         covered: set[tuple[int, int]] = set()
         for r, row in enumerate(thead.children):
+            if isinstance(row, df_rows):  # labels without merged cells
+                compact_heads.append(row)
+                continue
             column = 0
             for entry in row.children:
                 while (r, column) in covered:
@@ -173,10 +178,11 @@ def measure(table: nodes.table, rows: df_rows) -> list[Column]:
                 if not entry.get("morecols", 0) and column < n_columns:
                     header[column].append(entry.astext())
                 column += 1 + entry.get("morecols", 0)
-    for cells in iter_rows(rows):
-        for cell in cells:
-            text = cell.content if isinstance(cell.content, str) else cell.content.astext()
-            (header if cell.label else body)[cell.column].append(text)
+    for compact in [*compact_heads, rows]:  # a compact head's rows are all label rows
+        for cells in iter_rows(compact):
+            for cell in cells:
+                text = cell.content if isinstance(cell.content, str) else cell.content.astext()
+                (header if cell.label else body)[cell.column].append(text)
     return [
         measure_column(
             body[c], header[c], specs[c].get("df_kind", "text"), stub=bool(specs[c].get("stub"))
@@ -269,7 +275,7 @@ class DfTableLatexColumns(SphinxPostTransform):
         for table in list(self.document.findall(nodes.table)):
             if "df-table" not in table["classes"]:
                 continue
-            rows = next(table.findall(df_rows), None)
+            rows = body_rows(table)
             if rows is None:
                 continue
             self.fit(table, rows, config, base_pt)
@@ -319,7 +325,8 @@ class DfTableLatexColumns(SphinxPostTransform):
         parts = [part.columns for part in layout.parts]
         tables = split_columns(table, parts) if len(parts) > 1 else [table]
         for part_table, part in zip(tables, layout.parts, strict=True):
-            part_rows = next(part_table.findall(df_rows))
+            part_rows = body_rows(part_table)
+            assert part_rows is not None  # a part of a table with a compact body
             spec = _insert_spec(part_table, fitted_column_spec(part_rows, part.widths))
             if part_table is table:
                 first = spec

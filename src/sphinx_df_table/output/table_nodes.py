@@ -167,7 +167,8 @@ def build_table(
     data rows it moves into the head are header cells (without a Styler's
     colours or a ``:highlight:`` mark, which body cells keep). The body is one
     :class:`~sphinx_df_table.output.compact_rows.df_rows` node, then a "... N
-    more rows" row when rows were left out.
+    more rows" row when rows were left out; the head is one too, all label
+    rows, unless a label spans cells (those are ordinary rows).
 
     Returns the table and the system messages of cells whose markup had
     problems. Raises :class:`TableShapeError` when the options do not fit.
@@ -233,7 +234,66 @@ def build_table(
             messages.extend(parsed[1])
         return entry
 
-    if n_header:
+    def compact(
+        rows: list[list[str]], first_grid_row: int, covered: set[tuple[int, int]]
+    ) -> tuple[list[list[Cell]], list[nodes.entry], list[nodes.entry]]:
+        """Cells of ``rows`` for a :class:`df_rows` node, with its attached and detached entries.
+
+        Plain cells stay strings; only cells with markup, or text smart quotes
+        would change, become nodes, and of those only the ones that transforms
+        must see are attached to the tree. ``first_grid_row``: where ``rows``
+        start in the grid; ``covered``: their cells under a merged cell.
+        """
+        cells: list[list[Cell]] = []
+        rich: list[nodes.entry] = []
+        detached: list[nodes.entry] = []
+        # A final cell's nodes never change, so equal cells share one detached
+        # entry (a benchmark table repeats its link down a column): no copies to
+        # make, pickle or write more than once.
+        shared: dict[tuple[str, bool], int] = {}
+        # Most columns of a benchmark table (numbers) have no cell with markup or
+        # text smart quotes would change: one search of the whole column tells,
+        # instead of two per cell.
+        plain_columns = [
+            not parse.may_have_markup(column) and not smartquotable(column)
+            for column in ("\n".join(row[c] for row in rows) for c in range(n_columns))
+        ]
+        for r, texts in enumerate(rows):
+            row_cells: list[Cell] = []
+            for c, text in enumerate(texts):
+                if covered and (r, c) in covered:
+                    row_cells.append(COVERED)
+                    continue
+                if plain_columns[c] or not text:
+                    row_cells.append(text)
+                    continue
+                exempt = as_written(first_grid_row + r, c)
+                if (text, exempt) in shared:
+                    row_cells.append(shared[text, exempt])
+                    continue
+                parsed = parse(text)
+                quotes = not exempt and smartquotable(text)
+                if parsed is None and not quotes:
+                    row_cells.append(text)
+                elif parsed is not None and not quotes and is_final(parsed[0]):
+                    shared[text, exempt] = len(detached)
+                    row_cells.append(len(detached))
+                    detached.append(make_entry(text, parsed, exempt))
+                else:
+                    row_cells.append(None)
+                    rich.append(make_entry(text, parsed, exempt))
+            cells.append(row_cells)
+        return cells, rich, detached
+
+    if n_header and not head_spans:
+        # The column labels, compact too: on a page of benchmark tables their
+        # entries were most of the doctree's nodes. Every row of the head is
+        # laid out as labels (no alignment, sort keys or styles).
+        head_cells, head_rich, head_detached = compact(grid[:n_header], 0, set())
+        thead = nodes.thead()
+        thead += make_rows_node(head_cells, head_rich, head_detached, label_rows=n_header)
+        tgroup += thead
+    elif n_header:  # merged label cells (MultiIndex columns): ordinary rows
         thead = nodes.thead()
         for r, texts in enumerate(grid[:n_header]):
             row = nodes.row()
@@ -250,50 +310,8 @@ def build_table(
             thead += row
         tgroup += thead
 
-    # The body: plain cells stay strings (see compact_rows); only cells with
-    # markup, or text smartquotes would change, become nodes, and of those only
-    # the ones that transforms must see are attached to the tree.
     covered_body = {(r + dr, c) for (r, c), more in body_spans.items() for dr in range(1, more + 1)}
-    cells: list[list[Cell]] = []
-    rich: list[nodes.entry] = []
-    detached: list[nodes.entry] = []
-    # A final cell's nodes never change, so equal cells share one detached
-    # entry (a benchmark table repeats its link down a column): no copies to
-    # make, pickle or write more than once.
-    shared: dict[tuple[str, bool], int] = {}
-    body = grid[n_header:]
-    # Most columns of a benchmark table (numbers) have no cell with markup or
-    # text smart quotes would change: one search of the whole column tells,
-    # instead of two per cell.
-    plain_columns = [
-        not parse.may_have_markup(column) and not smartquotable(column)
-        for column in ("\n".join(row[c] for row in body) for c in range(n_columns))
-    ]
-    for r, texts in enumerate(body):
-        row_cells: list[Cell] = []
-        for c, text in enumerate(texts):
-            if covered_body and (r, c) in covered_body:
-                row_cells.append(COVERED)
-                continue
-            if plain_columns[c] or not text:
-                row_cells.append(text)
-                continue
-            exempt = as_written(n_header + r, c)
-            if (text, exempt) in shared:
-                row_cells.append(shared[text, exempt])
-                continue
-            parsed = parse(text)
-            quotes = not exempt and smartquotable(text)
-            if parsed is None and not quotes:
-                row_cells.append(text)
-            elif parsed is not None and not quotes and is_final(parsed[0]):
-                shared[text, exempt] = len(detached)
-                row_cells.append(len(detached))
-                detached.append(make_entry(text, parsed, exempt))
-            else:
-                row_cells.append(None)
-                rich.append(make_entry(text, parsed, exempt))
-        cells.append(row_cells)
+    cells, rich, detached = compact(grid[n_header:], n_header, covered_body)
     # The body starts with the label rows :header-rows: moved there, if any;
     # if it moved data rows into the head instead, their keys are not needed.
     label_rows = max(len(data.header) - n_header, 0)

@@ -65,18 +65,18 @@ _RAGGED = {
 }
 
 
-def row_count(table: nodes.table, rows: df_rows) -> int:
+def row_count(table: nodes.table) -> int:
     """The rows Sphinx's LaTeX writer counts in ``table``: header and body rows alike.
 
-    Compact rows (``rows``, the body, and a compact head) count one row per
-    row of their ``cells``; other ``row`` nodes (the "... N more rows" row)
-    count one each.
+    Compact rows (the body, and a compact head) count one row per row of
+    their ``cells``; other ``row`` nodes (the "... N more rows" row) count
+    one each.
     """
     ordinary = sum(1 for row in table.findall(nodes.row) if not isinstance(row.parent, df_rows))
     return ordinary + sum(len(compact["cells"]) for compact in table.findall(df_rows))
 
 
-def is_longtable(table: nodes.table, rows: df_rows) -> bool:
+def is_longtable(table: nodes.table) -> bool:
     """Whether Sphinx's LaTeX writer will set ``table`` as a ``longtable``.
 
     Its rule (``sphinx.writers.latex.Table.is_longtable``, the same from
@@ -88,7 +88,7 @@ def is_longtable(table: nodes.table, rows: df_rows) -> bool:
     nested = any(isinstance(node, nodes.table) for node in _ancestors(table))
     if nested and latex_nested_tables_are_never_long():
         return False
-    return row_count(table, rows) > LONGTABLE_ROWS or "longtable" in table["classes"]
+    return row_count(table) > LONGTABLE_ROWS or "longtable" in table["classes"]
 
 
 def _ancestors(node: nodes.Node) -> list[nodes.Node]:
@@ -291,7 +291,7 @@ class DfTableLatexColumns(SphinxPostTransform):
             wrap_in_layout(table, layout, previous, table)
             return
         specs = column_specs(rows)
-        long = is_longtable(table, rows)
+        long = is_longtable(table)
         proportions = None
         if "colwidths-given" in table["classes"]:
             proportions = [spec["colwidth"] for spec in specs]

@@ -324,10 +324,11 @@ def main() -> int:
             )
             # No schedule on this machine's cores ends before the build's CPU time
             # (Sphinx, the worker, every snippet's process) divided among them.
-            bound = statistics.median(cpu["df-table"]) / cores
+            used = statistics.median(cpu["df-table"])
+            bound = used / cores
             print(
                 f"{corpus.name:8} CPU bound: df-table's processes used "
-                f"{statistics.median(cpu['df-table']):.2f} s of CPU; on {cores} cores no build "
+                f"{used:.2f} s of CPU; on {cores} cores no build "
                 f"ends before {bound:.2f} s, {bound / median['floor']:.2f}x the floor -j {jobs}"
             )
             if not (ok_csv and ok_floor) or memory > 1:

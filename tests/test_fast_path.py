@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from docutils import nodes
 from sphinx.testing.util import SphinxTestApp
 
 from sphinx_df_table.messages import ColumnFacts, TableData
+from sphinx_df_table.output import html_tables
 from sphinx_df_table.output.compact_rows import (
     COVERED,
     body_rows,
@@ -351,3 +353,87 @@ def test_a_compact_head_is_written_as_docutils_writes_a_head(built: SphinxTestAp
     assert '<th class="head"><p><em>note</em></p></th>' in written
     assert '<th class="head"><p>the &quot;quote&quot;</p></th>' in written
     assert '<th class="head"></th>' in written
+
+
+@FAST_PATH_HTML
+@SHARED_BUILD
+def test_plain_rows_are_written_as_docutils_writes_rows(built: SphinxTestApp) -> None:
+    # The fast writer of rows without merged, styled or marked cells: a label
+    # row, a stub column, sort keys, characters HTML escapes, a text holding
+    # the separator of the one-call encoding, empty cells, and rich cells
+    # (attached, detached and shared, one with classes of its own).
+    emphasis = nodes.entry("", nodes.paragraph("", "", nodes.emphasis("", "x & y")))
+    link = nodes.entry("", nodes.paragraph("", "", nodes.reference("", "L", refuri="u")))
+    link["classes"] = ["mine"]
+    node = make_rows_node(
+        [
+            ["id", "<value>", "note @ home"],
+            ["1", None, ""],
+            ["2", "a\x00b", 0],
+            ["3", '"q" & <b>', 0],
+        ],
+        [emphasis],
+        [link],
+        label_rows=1,
+        sort_keys=[["1.0", "2.0", "3.0"], ["", "2.5", "-Infinity"], None],
+    )
+    in_table(
+        node,
+        nodes.colspec(stub=True, df_kind="number", df_align=""),
+        nodes.colspec(df_kind="number", df_align="right"),
+        nodes.colspec(df_kind="text", df_align="center"),
+    )
+    built.builder.prepare_writing(set())
+    document = built.env.get_doctree("index")
+    document.settings = built.builder.docsettings
+
+    def translator() -> html_tables.HTML5Translator:
+        made = built.builder.create_translator(document, built.builder)
+        assert isinstance(made, html_tables.HTML5Translator)
+        return made
+
+    fast = html_tables._plain_rows(translator(), node)
+    assert fast == html_tables._rows_with_cell_attributes(translator(), node)
+    # docutils drops nulls from text (they mark backslash-escapes): so does the fast writer.
+    assert '<td class="align-right" data-sort="2.5"><p>ab</p></td>' in fast
+    escaped = '<td class="align-right" data-sort="-Infinity"><p>&quot;q&quot; &amp; &lt;b&gt;</p>'
+    assert escaped in fast
+    assert fast.count('<td class="align-center mine"><p><a class="reference external"') == 2
+    # What docutils writes for the same rows as ordinary nodes (which have no sort keys).
+    table = node.parent.parent.parent
+    ordinary = table.deepcopy()
+    copied = next(iter(ordinary.findall(df_rows)))
+    copied.parent.replace(copied, expand(copied))
+
+    def html_of(table: nodes.Element) -> str:
+        writer = translator()
+        table.walkabout(writer)
+        return "".join(writer.body)
+
+    assert fast in html_of(table)
+    assert re.sub(r' data-sort="[^"]*"', "", html_of(table)) == html_of(ordinary)
+
+
+def test_encode_all_is_one_encode_per_text() -> None:
+    class Counting(html_tables.HTML5Translator):
+        calls = 0
+
+        def __init__(self) -> None:  # only encode is used
+            pass
+
+    texts = ["a & b", "<c>", "", "@"]
+    stock = Counting()
+    assert html_tables._encode_all(stock, texts) == ["a &amp; b", "&lt;c&gt;", "", "&#64;"]
+    # A text with a null is encoded on its own, without it (as docutils writes text).
+    assert html_tables._encode_all(stock, ["a", "b\x00 c<", "d"]) == ["a", "bc&lt;", "d"]
+    assert html_tables._encode_all(stock, []) == []
+
+    class Shouting(Counting):
+        def encode(self, text: str) -> str:
+            self.calls += 1
+            return str(text).upper()
+
+    shouting = Shouting()
+    # An encode of its own is called once per text, never on joined texts.
+    assert html_tables._encode_all(shouting, ["a", "b"]) == ["A", "B"]
+    assert shouting.calls == 2

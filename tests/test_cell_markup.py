@@ -14,6 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 from docutils import nodes
 from docutils.core import publish_doctree
+from docutils.parsers.rst import roles
 from docutils.utils import new_document
 
 from sphinx_df_table.messages import TableData
@@ -21,7 +22,9 @@ from sphinx_df_table.output.cell_markup import (
     MAX_MARKUP_LENGTH,
     REPORTED_PROBLEM_CELLS,
     RstCellParser,
+    SharedParses,
     markup_warnings,
+    role_context,
 )
 
 from .helpers import MakeApp, warnings_of
@@ -209,3 +212,107 @@ def test_twenty_bad_cells_give_five_warnings_and_a_count(build: MakeApp) -> None
     ]
     soup = BeautifulSoup((Path(app.outdir) / "index.html").read_text("utf-8"), "html.parser")
     assert _cells(soup, "twenty") == [f"*open {n}" for n in range(20)]
+
+
+# --- parses shared by the tables of a document ---------------------------------------
+
+#: A role that counts its calls on the environment (its nodes are final).
+COUNTING_ROLE = """
+from docutils import nodes
+
+def counted(name, rawtext, text, lineno, inliner, options=None, content=None):
+    env = inliner.document.settings.env
+    env.df_test_counted = getattr(env, "df_test_counted", 0) + 1
+    return [nodes.inline(rawtext, text, classes=["counted"])], []
+
+def setup(app):
+    app.add_role("counted", counted)
+"""
+
+#: A table of cells with markup; ``{name}`` is its :name:.
+MARKUP_TABLE = """
+.. df-table::
+   :name: {name}
+
+   df = pd.DataFrame({{"cell": [":counted:`a`", ":hl:`b`", "`c`", ":counted:`a`"]}})
+"""
+
+
+def _cell_html(soup: BeautifulSoup, table_id: str) -> list[str]:
+    table = soup.find("table", id=table_id)
+    assert table is not None
+    return ["".join(map(str, td.p.contents)) for td in table.find_all("td")]  # type: ignore[union-attr]
+
+
+def test_tables_of_a_document_share_final_parses_while_roles_stay_the_same(
+    build: MakeApp,
+) -> None:
+    index = "\n".join(
+        [
+            "Shared\n======\n\n.. toctree::\n\n   other\n\n.. role:: hl(strong)\n",
+            MARKUP_TABLE.format(name="first"),
+            MARKUP_TABLE.format(name="same"),  # nothing changed: the parses are shared
+            "\n.. role:: hl(emphasis)\n\n.. default-role:: literal\n",
+            MARKUP_TABLE.format(name="changed"),  # the roles changed: parsed again
+            MARKUP_TABLE.format(name="again"),
+        ]
+    )
+    app = build(
+        {"index.rst": index, "other.rst": "Other\n=====\n" + MARKUP_TABLE.format(name="other")},
+        conf=COUNTING_ROLE,
+    )
+    assert warnings_of(app) == []
+    soup = BeautifulSoup((Path(app.outdir) / "index.html").read_text("utf-8"), "html.parser")
+    counted = '<span class="counted">a</span>'
+    before = [counted, '<strong class="hl">b</strong>', "<cite>c</cite>", counted]
+    after = [
+        counted,
+        '<em class="hl">b</em>',
+        '<code class="docutils literal notranslate"><span class="pre">c</span></code>',
+        counted,
+    ]
+    assert _cell_html(soup, "first") == _cell_html(soup, "same") == before
+    assert _cell_html(soup, "changed") == _cell_html(soup, "again") == after
+    # Once per context of index.rst (each table parses a text once), once in other.rst.
+    assert app.env.df_test_counted == 3  # type: ignore[attr-defined]
+
+
+def test_shared_parses_are_dropped_when_the_role_context_changes() -> None:
+    shared = SharedParses()
+    context = role_context("default role")
+    assert context is not None
+    kept = shared.in_context(context)
+    assert kept == {}
+    kept["*x*"] = [nodes.emphasis("", "x")]
+    assert shared.in_context(role_context("default role")) is kept
+    assert shared.in_context(role_context("another default role")) == {}
+    assert shared.in_context(None) is None  # no context: nothing shared
+
+    def role(*args: object, **kwargs: object) -> tuple[list[nodes.Node], list[nodes.Node]]:
+        return [], []
+
+    before = role_context()
+    roles.register_local_role("df-test-role", role)
+    try:
+        assert role_context() != before  # a role registered (.. role::) is a new context
+    finally:
+        del roles._roles["df-test-role"]
+    assert role_context() == before
+
+
+def test_a_parser_copies_the_shared_parse_of_an_earlier_table() -> None:
+    document = _document(io.StringIO())
+    shared = SharedParses()
+    context = role_context()
+    first = RstCellParser(document, 1, shared, role_context)
+    parsed = first("*x* and ``y``")
+    assert parsed is not None
+    later = RstCellParser(document, 9, shared, role_context)
+    copied = later("*x* and ``y``")
+    assert copied is not None
+    assert [node.pformat() for node in copied[0]] == [node.pformat() for node in parsed[0]]
+    assert copied[0][0] is not parsed[0][0]  # a copy: each table owns its nodes
+    # Texts with problems, or whose nodes are not final, are never shared.
+    first("*open")
+    first("see target_")
+    assert set(shared.in_context(context) or {}) == {"*x* and ``y``"}

@@ -14,7 +14,11 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-from typing import Any
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from sphinx.environment import BuildEnvironment
 
 #: The keyword arguments ``DataFrame.to_csv`` gives pandas' native formatters
 #: by default (``na_rep=""``, no float or date format, ``"."`` as decimal).
@@ -96,3 +100,14 @@ def latex_nested_tables_are_never_long() -> bool:
     from sphinx.writers.latex import Table
 
     return hasattr(Table(nodes.table()), "is_nested")
+
+
+def document_data(env: BuildEnvironment) -> MutableMapping[str, Any]:
+    """The data Sphinx keeps for the document being read, and clears before the next.
+
+    ``env.current_document`` from Sphinx 8.2 (a mapping for extensions' keys,
+    which also maps ``default_role`` and ``default_domain``); before, the
+    ``env.temp_data`` dict.
+    """
+    current = getattr(env, "current_document", None)
+    return cast("MutableMapping[str, Any]", env.temp_data if current is None else current)

@@ -7,16 +7,18 @@ options, with docutils' meaning, and builds the table (:mod:`sphinx_df_table.out
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.tables import Table, align
 
+from ..compat import document_data
 from ..config import MARKUP_CHOICES, DfTableConfig, get_config
 from ..diagnostics import DfTableWarning, warn
 from ..messages import SnippetResult
-from ..output.cell_markup import RstCellParser, markup_warnings
+from ..output.cell_markup import RstCellParser, SharedParses, markup_warnings, role_context
 from ..output.compact_rows import ExpandCompactRows
 from ..output.html_tables import setup_html
 from ..output.interactive import (
@@ -41,6 +43,9 @@ from .snippet import EXECUTION_OPTIONS, Converter, SnippetDirective, setup_snipp
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+
+#: Where a document's :class:`SharedParses` are kept (Sphinx's per-document data).
+_SHARED_PARSES = "df_table_shared_parses"
 
 #: A render option's TableOptions field -> the option's name.
 OPTION_OF_FIELD = {field_name: option for option, (field_name, _) in RENDER_OPTIONS.items()}
@@ -128,7 +133,11 @@ class DfTableDirective(SnippetDirective):
                 self.get_location(),
             )
         markup = options.get("markup", config.markup)
-        rst = None if markup == "none" else RstCellParser(self.state.document, self.lineno)
+        rst = (
+            None
+            if markup == "none"
+            else RstCellParser(self.state.document, self.lineno, *self._shared_parses())
+        )
         try:
             table, cell_messages = build_table(
                 data,
@@ -168,6 +177,17 @@ class DfTableDirective(SnippetDirective):
             )
             extra = [*([line] if line is not None else []), *extra]
         return [table, *extra, *messages, *cell_messages]
+
+    def _shared_parses(self) -> tuple[SharedParses, Callable[[], tuple[Any, ...] | None]]:
+        """The final cell parses of the document's earlier tables, and how to
+        tell the role context they are valid in (Sphinx's default role and
+        domain are part of it). Sphinx clears its per-document data before
+        each document."""
+        data = document_data(self.env)
+        shared = data.get(_SHARED_PARSES)
+        if not isinstance(shared, SharedParses):
+            shared = data[_SHARED_PARSES] = SharedParses()
+        return shared, lambda: role_context(data.get("default_role"), data.get("default_domain"))
 
     def _described(self, title: nodes.title | None, options: dict[str, Any]) -> str:
         """``df-table 'caption'`` (else its ``:name:``), to say which table a warning is about."""

@@ -20,14 +20,18 @@ Two limits keep a table of odd text cheap, whatever its cells hold:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from types import SimpleNamespace as Struct
+from typing import Any
 
 from docutils import nodes
 from docutils.parsers.rst import languages as rst_languages
+from docutils.parsers.rst import roles
 from docutils.parsers.rst.states import Inliner
 from docutils.utils import Reporter
 
 from ..messages import TableData
+from .compact_rows import is_final
 
 #: Cells longer than this (in characters) are shown literally, not parsed: a
 #: benchmark cell with a link role is under 200 characters, and docutils needs
@@ -46,6 +50,54 @@ _PEP_RFC = re.compile(r"\b(?:PEP|RFC)\b", re.IGNORECASE)
 _MAX_LABEL_IN_WARNING = 40
 
 
+def role_context(*extra: Hashable) -> tuple[Any, ...] | None:
+    """What a cell's inline parse depends on beyond its text, within one document.
+
+    That is the roles docutils knows (``.. role::`` and ``.. default-role::``
+    change them), the role lookup in use (Sphinx puts its own in place per
+    document) and ``extra`` (Sphinx's default role and domain). Role objects
+    are compared by identity (a ``.. role::`` makes a new one), and the
+    context holds them, so an identity is never reused while it is kept.
+    ``None`` when docutils keeps its roles elsewhere: then nothing is shared.
+    """
+    registered = getattr(roles, "_roles", None)
+    if not isinstance(registered, dict):
+        return None
+    return (tuple(registered.items()), roles.role, *extra)
+
+
+class SharedParses:
+    """The final cells (see :func:`~sphinx_df_table.output.compact_rows.is_final`)
+    parsed by the tables of one document, for its later tables to copy.
+
+    A benchmark page repeats the same link cells in every table; parsing each
+    text once per document instead of once per table saves most of the
+    parsing. Only texts that parsed without any message into final nodes are
+    kept: their nodes depend on nothing but the text and the
+    :func:`role_context`, and hold no ids. When the context changes between
+    tables, the parses kept so far are dropped; a change that parsing itself
+    makes (docutils registers a role the first time it looks its name up)
+    is taken in (:meth:`parsed_in`).
+    """
+
+    def __init__(self) -> None:
+        self._context: tuple[Any, ...] | None = None
+        self._parsed: dict[str, list[nodes.Node]] = {}
+
+    def in_context(self, context: tuple[Any, ...] | None) -> dict[str, list[nodes.Node]] | None:
+        """The kept parses, valid in ``context`` (a :func:`role_context`); ``None``: none."""
+        if context is None:
+            return None
+        if context != self._context:
+            self._context = context
+            self._parsed = {}
+        return self._parsed
+
+    def parsed_in(self, context: tuple[Any, ...] | None) -> None:
+        """Say that parsing a cell left the roles in ``context``: the kept parses hold in it."""
+        self._context = context
+
+
 class RstCellParser:
     """Cells of one table parsed with docutils' reST inline parser, in ``document``'s context.
 
@@ -60,9 +112,18 @@ class RstCellParser:
 
     We drive docutils' :class:`Inliner` ourselves instead of calling
     ``state.inline_text``, because MyST's state parses inline *Markdown* there.
+    ``shared``: the final parses of earlier tables of the document, valid
+    in the role context that ``context()`` gives (see :class:`SharedParses`);
+    this table adds its own.
     """
 
-    def __init__(self, document: nodes.document, lineno: int) -> None:
+    def __init__(
+        self,
+        document: nodes.document,
+        lineno: int,
+        shared: SharedParses | None = None,
+        context: Callable[[], tuple[Any, ...] | None] = lambda: None,
+    ) -> None:
         settings = document.settings
         reporter = document.reporter
         # The inliner's messages go to a reporter that neither writes nor
@@ -93,6 +154,9 @@ class RstCellParser:
         # model); parsing each text once and copying the nodes is much cheaper.
         # A text with problems is parsed once too: it is reported only once.
         self._parsed: dict[str, tuple[list[nodes.Node], bool]] = {}
+        self._shared_parses = shared
+        self._context = context
+        self._shared = shared.in_context(context()) if shared is not None else None
         self._reported = 0
         #: Cells with markup problems that were not reported one by one.
         self.unreported = 0
@@ -111,6 +175,10 @@ class RstCellParser:
             if has_problems:  # reported with its first cell, if at all
                 self.unreported += 1
             return [node.deepcopy() for node in found], []
+        if self._shared is not None and text in self._shared:  # parsed by an earlier table
+            found = self._shared[text]
+            self._parsed[text] = (found, False)
+            return [node.deepcopy() for node in found], []
         # Older docutils report through memo.reporter, newer ones through the
         # document's reporter: both are the quiet one meanwhile.
         reporter, self._document.reporter = self._document.reporter, self._memo.reporter
@@ -119,7 +187,12 @@ class RstCellParser:
         finally:
             self._document.reporter = reporter
         problems = [message for message in messages if message["level"] >= Reporter.WARNING_LEVEL]
-        self._parsed[text] = ([_without_ids(node.deepcopy()) for node in found], bool(problems))
+        kept = [_without_ids(node.deepcopy()) for node in found]
+        self._parsed[text] = (kept, bool(problems))
+        if self._shared_parses is not None and self._shared is not None:
+            self._shared_parses.parsed_in(self._context())
+            if not messages and is_final(kept):
+                self._shared[text] = kept
         reported = problems[0] if problems and self._reported < REPORTED_PROBLEM_CELLS else None
         if reported is not None:
             self._reported += 1

@@ -39,6 +39,10 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         assert found and float(found[1]) > 0, out
     # The incremental checks ran: a prose edit executed no snippet, -j 2 matched -j 1.
     assert "prose-edit rebuild: df-table: 4 tables, 0 executed, 4 from cache" in out
+    for jobs in ("1", "2"):  # the prose-edit ratio, serial and parallel
+        assert re.search(
+            rf"^prose-edit rebuild, ratio df-table/floor time \d\.\d{{3}} -j {jobs} ", out, re.M
+        )
     assert "HTML byte-identical" in out
     # Dates from git were measured, every data file dated by its commit.
     assert re.search(r"^git dates: .* \((\d+)/\1 files dated by their commit\)", out, re.M)

@@ -26,6 +26,7 @@ from sphinx_df_table.output.cell_markup import (
     markup_warnings,
     role_context,
 )
+from sphinx_df_table.output.compact_rows import body_rows
 
 from .helpers import MakeApp, warnings_of
 
@@ -275,6 +276,30 @@ def test_tables_of_a_document_share_final_parses_while_roles_stay_the_same(
     assert _cell_html(soup, "changed") == _cell_html(soup, "again") == after
     # Once per context of index.rst (each table parses a text once), once in other.rst.
     assert app.env.df_test_counted == 3  # type: ignore[attr-defined]
+    # Tables in one context refer to one detached entry per text (in the
+    # pickled doctree too); another context has its own.
+    bodies = {
+        table["ids"][0]: body_rows(table)
+        for table in app.env.get_doctree("index").findall(nodes.table)
+    }
+    entries = {name: rows["detached"] for name, rows in bodies.items() if rows is not None}
+    first, same, changed, again = (entries[name] for name in ("first", "same", "changed", "again"))
+    assert [e.astext() for e in first] == [e.astext() for e in changed] == ["a", "b", "c"]
+    assert all(a is b for a, b in zip(first, same, strict=True))
+    assert all(a is b for a, b in zip(changed, again, strict=True))
+    assert not any(a is b for a, b in zip(first, changed, strict=True))
+
+
+def test_shared_entries_are_copied_for_other_writers(build: MakeApp) -> None:
+    index = "Shared\n======\n\n.. role:: hl(strong)\n" + "".join(
+        MARKUP_TABLE.format(name=name) for name in ("first", "second")
+    )
+    app = build({"index.rst": index}, conf=COUNTING_ROLE, builder="text")
+    assert warnings_of(app) == []
+    text = (Path(app.outdir) / "index.txt").read_text("utf-8")
+    # Both tables show every cell (a shared entry moved into one table's rows
+    # would leave the other without it).
+    assert text.count("| a ") == 4 and text.count("| **b** ") == 2, text
 
 
 def test_shared_parses_are_dropped_when_the_role_context_changes() -> None:
@@ -282,10 +307,12 @@ def test_shared_parses_are_dropped_when_the_role_context_changes() -> None:
     context = role_context("default role")
     assert context is not None
     kept = shared.in_context(context)
-    assert kept == {}
-    kept["*x*"] = [nodes.emphasis("", "x")]
+    assert kept is not None and kept.parses == {} and kept.entries == {}
+    kept.parses["*x*"] = [nodes.emphasis("", "x")]
+    kept.entries["*x*", False] = nodes.entry()
     assert shared.in_context(role_context("default role")) is kept
-    assert shared.in_context(role_context("another default role")) == {}
+    other = shared.in_context(role_context("another default role"))
+    assert other is not None and other.parses == {} and other.entries == {}
     assert shared.in_context(None) is None  # no context: nothing shared
 
     def role(*args: object, **kwargs: object) -> tuple[list[nodes.Node], list[nodes.Node]]:
@@ -315,4 +342,12 @@ def test_a_parser_copies_the_shared_parse_of_an_earlier_table() -> None:
     # Texts with problems, or whose nodes are not final, are never shared.
     first("*open")
     first("see target_")
-    assert set(shared.in_context(context) or {}) == {"*x* and ``y``"}
+    kept = shared.in_context(context)
+    assert kept is not None and set(kept.parses) == {"*x* and ``y``"}
+    # Nor are their entries: only those of the texts whose parses are kept.
+    for text in ("*x* and ``y``", "*open", "see target_"):
+        first.share_entry(text, False, nodes.entry("", nodes.paragraph(text, text)))
+    assert later.shared_entry("*x* and ``y``", False) is kept.entries["*x* and ``y``", False]
+    assert later.shared_entry("*x* and ``y``", True) is None  # shown as written: another entry
+    assert later.shared_entry("*open", False) is None
+    assert later.shared_entry("see target_", False) is None

@@ -293,6 +293,12 @@ class _CountingParser:
     def may_have_markup(self, text: str) -> bool:
         return "*" in text
 
+    def shared_entry(self, text: str, as_written: bool) -> None:
+        return None
+
+    def share_entry(self, text: str, as_written: bool, entry: nodes.entry) -> None:
+        pass
+
     def __call__(self, text: str) -> tuple[list[nodes.Node], list[nodes.system_message]] | None:
         self.asked.append(text)
         if "*" not in text:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from types import SimpleNamespace as Struct
 from typing import Any
 
@@ -66,35 +67,47 @@ def role_context(*extra: Hashable) -> tuple[Any, ...] | None:
     return (tuple(registered.items()), roles.role, *extra)
 
 
+@dataclass
+class KeptCells:
+    """What the tables of a document share in one role context."""
+
+    #: Cell text -> its final inline nodes (copied by each table that parses the text).
+    parses: dict[str, list[nodes.Node]] = field(default_factory=dict)
+    #: (cell text, shown as written) -> the detached ``entry`` that tables share.
+    entries: dict[tuple[str, bool], nodes.entry] = field(default_factory=dict)
+
+
 class SharedParses:
     """The final cells (see :func:`~sphinx_df_table.output.compact_rows.is_final`)
-    parsed by the tables of one document, for its later tables to copy.
+    of the tables of one document, for its later tables to reuse.
 
-    A benchmark page repeats the same link cells in every table; parsing each
-    text once per document instead of once per table saves most of the
-    parsing. Only texts that parsed without any message into final nodes are
-    kept: their nodes depend on nothing but the text and the
-    :func:`role_context`, and hold no ids. When the context changes between
-    tables, the parses kept so far are dropped; a change that parsing itself
-    makes (docutils registers a role the first time it looks its name up)
-    is taken in (:meth:`parsed_in`).
+    A benchmark page repeats the same link cells in every table: each text is
+    parsed once per document instead of once per table, and its detached
+    entry (see :mod:`~sphinx_df_table.output.compact_rows`) is one node that
+    every table of the page refers to, which spares copies, pickling and
+    garbage collection. Only texts that parsed without any message into final
+    nodes are kept: their nodes depend on nothing but the text and the
+    :func:`role_context`, hold no ids, and no transform changes them. When
+    the context changes between tables, what was kept so far is dropped; a
+    change that parsing itself makes (docutils registers a role the first
+    time it looks its name up) is taken in (:meth:`parsed_in`).
     """
 
     def __init__(self) -> None:
         self._context: tuple[Any, ...] | None = None
-        self._parsed: dict[str, list[nodes.Node]] = {}
+        self._kept = KeptCells()
 
-    def in_context(self, context: tuple[Any, ...] | None) -> dict[str, list[nodes.Node]] | None:
-        """The kept parses, valid in ``context`` (a :func:`role_context`); ``None``: none."""
+    def in_context(self, context: tuple[Any, ...] | None) -> KeptCells | None:
+        """What is kept, valid in ``context`` (a :func:`role_context`); ``None``: nothing."""
         if context is None:
             return None
         if context != self._context:
             self._context = context
-            self._parsed = {}
-        return self._parsed
+            self._kept = KeptCells()
+        return self._kept
 
     def parsed_in(self, context: tuple[Any, ...] | None) -> None:
-        """Say that parsing a cell left the roles in ``context``: the kept parses hold in it."""
+        """Say that parsing a cell left the roles in ``context``: what is kept holds in it."""
         self._context = context
 
 
@@ -175,8 +188,8 @@ class RstCellParser:
             if has_problems:  # reported with its first cell, if at all
                 self.unreported += 1
             return [node.deepcopy() for node in found], []
-        if self._shared is not None and text in self._shared:  # parsed by an earlier table
-            found = self._shared[text]
+        if self._shared is not None and text in self._shared.parses:  # an earlier table's
+            found = self._shared.parses[text]
             self._parsed[text] = (found, False)
             return [node.deepcopy() for node in found], []
         # Older docutils report through memo.reporter, newer ones through the
@@ -192,7 +205,7 @@ class RstCellParser:
         if self._shared_parses is not None and self._shared is not None:
             self._shared_parses.parsed_in(self._context())
             if not messages and is_final(kept):
-                self._shared[text] = kept
+                self._shared.parses[text] = kept
         reported = problems[0] if problems and self._reported < REPORTED_PROBLEM_CELLS else None
         if reported is not None:
             self._reported += 1
@@ -204,6 +217,16 @@ class RstCellParser:
                 for node_id in message["ids"]:
                     self._document.ids.pop(node_id, None)
         return list(found), [] if reported is None else [reported]
+
+    def shared_entry(self, text: str, as_written: bool) -> nodes.entry | None:
+        """The detached entry an earlier table of the document made of ``text``, if any."""
+        return None if self._shared is None else self._shared.entries.get((text, as_written))
+
+    def share_entry(self, text: str, as_written: bool, entry: nodes.entry) -> None:
+        """Offer the detached ``entry`` made of ``text`` to the document's later tables;
+        kept only when ``text`` parsed without any message into final nodes."""
+        if self._shared is not None and text in self._shared.parses:
+            self._shared.entries[text, as_written] = entry
 
     def _report(self, message: nodes.system_message) -> None:
         """Log ``message`` through the document's reporter, as docutils would have."""

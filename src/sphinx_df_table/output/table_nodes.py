@@ -32,6 +32,12 @@ class CellParser(Protocol):
     def may_have_markup(self, text: str) -> bool:
         """``False`` when no part of ``text`` (cells joined by newlines) is parsed."""
 
+    def shared_entry(self, text: str, as_written: bool) -> nodes.entry | None:
+        """A detached entry of ``text`` that another table made and shares, or ``None``."""
+
+    def share_entry(self, text: str, as_written: bool, entry: nodes.entry) -> None:
+        """Offer the detached ``entry`` made of ``text`` to other tables (or not)."""
+
 
 #: A character that no sort key has (they are float reprs, ``Infinity``, ``""``).
 _NOT_IN_A_KEY = re.compile(r"[^-+.0-9eEInfity]")
@@ -58,6 +64,12 @@ class _PlainCells:
 
     def may_have_markup(self, text: str) -> bool:
         return False
+
+    def shared_entry(self, text: str, as_written: bool) -> None:
+        return None
+
+    def share_entry(self, text: str, as_written: bool, entry: nodes.entry) -> None:
+        pass
 
 
 def plain_cell_parser() -> CellParser:
@@ -271,6 +283,13 @@ def build_table(
                 if (text, exempt) in shared:
                     row_cells.append(shared[text, exempt])
                     continue
+                # The same link on another table of the page: one entry for all.
+                entry = parse.shared_entry(text, exempt)
+                if entry is not None:
+                    shared[text, exempt] = len(detached)
+                    row_cells.append(len(detached))
+                    detached.append(entry)
+                    continue
                 parsed = parse(text)
                 quotes = not exempt and smartquotable(text)
                 if parsed is None and not quotes:
@@ -278,7 +297,9 @@ def build_table(
                 elif parsed is not None and not quotes and is_final(parsed[0]):
                     shared[text, exempt] = len(detached)
                     row_cells.append(len(detached))
-                    detached.append(make_entry(text, parsed, exempt))
+                    entry = make_entry(text, parsed, exempt)
+                    parse.share_entry(text, exempt, entry)
+                    detached.append(entry)
                 else:
                     row_cells.append(None)
                     rich.append(make_entry(text, parsed, exempt))

@@ -443,3 +443,34 @@ def test_encode_all_is_one_encode_per_text() -> None:
     # An encode of its own is called once per text, never on joined texts.
     assert html_tables._encode_all(shouting, ["a", "b"]) == ["A", "B"]
     assert shouting.calls == 2
+
+
+@FAST_PATH_HTML
+@SHARED_BUILD
+def test_a_shared_entry_is_written_once_per_document(built: SphinxTestApp) -> None:
+    link = nodes.entry("", nodes.paragraph("", "", nodes.reference("", "L", refuri="u")))
+    tables = [
+        in_table(
+            make_rows_node([["1", 0], ["2", 0]], [], [link]),
+            nodes.colspec(df_kind="number", df_align="right"),
+            nodes.colspec(df_kind="text", df_align=""),
+        )
+        for _ in range(2)
+    ]
+    built.builder.prepare_writing(set())
+    document = built.env.get_doctree("index")
+    document.settings = built.builder.docsettings
+    translator = built.builder.create_translator(document, built.builder)
+    visits = []
+    original = translator.visit_reference
+
+    def visit_reference(node: nodes.reference) -> None:
+        visits.append(node)
+        original(node)
+
+    translator.visit_reference = visit_reference
+    written = [html_tables._plain_rows(translator, rows) for rows in tables]
+    # Four cells, two tables, one entry: its HTML is made once.
+    assert len(visits) == 1
+    assert written[0] == written[1]
+    assert written[0].count('<a class="reference external" href="u">L</a>') == 2

@@ -105,16 +105,32 @@ def _row_opener(self: HTML5Translator) -> str:
     return '<tr class="row-even">' if counters[-1] % 2 == 0 else '<tr class="row-odd">'
 
 
-def _rich_html(self: HTML5Translator, entry: nodes.entry, rendered: dict[int, str]) -> str:
-    """The HTML of a rich cell's children; equal final cells share one detached
-    entry (see ``build_table``), written once per table thanks to ``rendered``."""
-    html = rendered.get(id(entry))
-    if html is None:
-        start = len(self.body)
-        for child in entry.children:
-            child.walkabout(self)
-        html = rendered[id(entry)] = "".join(self.body[start:])
-        del self.body[start:]
+#: The translator's attribute that holds the HTML of the rich cells it wrote.
+_RENDERED = "_df_table_rendered"
+
+
+def _rich_html(self: HTML5Translator, entry: nodes.entry) -> str:
+    """The HTML of a rich cell's children, made once per document.
+
+    Equal final cells share one detached entry, within a table and across
+    the tables of a document (see ``build_table`` and
+    :class:`~sphinx_df_table.output.cell_markup.SharedParses`): the
+    translator (one per document) keeps each entry's HTML, and the entry
+    with it, so that its ``id`` is not reused meanwhile.
+    """
+    rendered: dict[int, tuple[nodes.entry, str]] | None = getattr(self, _RENDERED, None)
+    if rendered is None:
+        rendered = {}
+        setattr(self, _RENDERED, rendered)
+    found = rendered.get(id(entry))
+    if found is not None:
+        return found[1]
+    start = len(self.body)
+    for child in entry.children:
+        child.walkabout(self)
+    html = "".join(self.body[start:])
+    del self.body[start:]
+    rendered[id(entry)] = (entry, html)
     return html
 
 
@@ -142,7 +158,6 @@ def _plain_rows(self: HTML5Translator, node: df_rows) -> str:
     encoded = iter(_encode_all(self, [c for row in cells for c in row if type(c) is str and c]))
     rich = iter([child for child in node.children if isinstance(child, nodes.entry)])
     detached: list[nodes.entry] = node["detached"]
-    rendered: dict[int, str] = {}
     out: list[str] = []
     for r, row in enumerate(cells):
         out.append(_row_opener(self))
@@ -165,7 +180,7 @@ def _plain_rows(self: HTML5Translator, node: df_rows) -> str:
                 plain = _open_tag(tags[column], classes)
                 with_classes = _open_tag(tags[column], [*classes, *entry["classes"]])
                 tag = with_classes[:-1] + opener[len(plain) - 1 :]
-            out.append(f"{tag}{_rich_html(self, entry, rendered)}{closer}")
+            out.append(f"{tag}{_rich_html(self, entry)}{closer}")
         out.append("</tr>\n")
     return "".join(out)
 
@@ -173,7 +188,6 @@ def _plain_rows(self: HTML5Translator, node: df_rows) -> str:
 def _rows_with_cell_attributes(self: HTML5Translator, node: df_rows) -> str:
     """The rows of a ``node`` with merged, styled or marked cells, read with :func:`iter_rows`."""
     tags, label_classes, data_classes = _cell_tags(node)
-    rendered: dict[int, str] = {}
     out: list[str] = []
     for cells in iter_rows(node):
         out.append(_row_opener(self))
@@ -191,7 +205,7 @@ def _rows_with_cell_attributes(self: HTML5Translator, node: df_rows) -> str:
             if sort_key is not None:  # build_table checked: number characters only
                 opener = f'{opener[:-1]} data-sort="{sort_key}">'
             if not isinstance(content, str):  # a rich cell: its nodes' HTML
-                out.append(f"{opener}{_rich_html(self, content, rendered)}</{tag}>\n")
+                out.append(f"{opener}{_rich_html(self, content)}</{tag}>\n")
             elif content:
                 (text,) = _encode_all(self, [content])
                 out.append(f"{opener}<p>{text}</p></{tag}>\n")

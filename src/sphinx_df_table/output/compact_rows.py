@@ -153,17 +153,15 @@ def make_rows_node(
     node.extend(entries)
     # The search index keeps a set of words per page, so each text once will do
     # (and spares the stemmer the repeats).
-    texts: dict[str, None] = {}
-    shown: dict[int, None] = {}  # detached entries, after the plain texts
-    for r, row in enumerate(cells):
-        for c, cell in enumerate(row):
-            if not (r < label_rows or searched is None or searched[c]):
-                continue
-            if isinstance(cell, str):
-                if cell:
-                    texts[cell] = None
-            elif cell is not None and cell != COVERED:
-                shown[cell] = None  # equal detached cells share an entry
+    every = range(len(cells[0]) if cells else 0)
+    data_columns = every if searched is None else [c for c in every if searched[c]]
+    found = [
+        row[c] for r, row in enumerate(cells) for c in (every if r < label_rows else data_columns)
+    ]
+    # Row-major order of first appearance, as the words were always fed.
+    texts = dict.fromkeys(cell for cell in found if type(cell) is str and cell)
+    # Detached entries, after the plain texts (equal detached cells share an entry).
+    shown = {cell for cell in found if type(cell) is int and cell != COVERED}
     for index in sorted(shown):
         texts[detached[index].astext()] = None
     words = " ".join(texts)

@@ -270,38 +270,42 @@ def build_table(
             not parse.may_have_markup(column) and not smartquotable(column)
             for column in ("\n".join(row[c] for row in rows) for c in range(n_columns))
         ]
+        # Only these columns' cells are looked at one by one (in row-major order,
+        # the order of the attached entries); the others are copied as they are.
+        looked_at = [c for c, plain in enumerate(plain_columns) if not plain]
+        covered_in_row: dict[int, list[int]] = {}
+        for r, c in sorted(covered):
+            covered_in_row.setdefault(r, []).append(c)
         for r, texts in enumerate(rows):
-            row_cells: list[Cell] = []
-            for c, text in enumerate(texts):
-                if covered and (r, c) in covered:
-                    row_cells.append(COVERED)
-                    continue
-                if plain_columns[c] or not text:
-                    row_cells.append(text)
+            row_cells: list[Cell] = list(texts)
+            hidden = covered_in_row.get(r, ())
+            for c in hidden:
+                row_cells[c] = COVERED
+            for c in looked_at:
+                text = texts[c]
+                if not text or c in hidden:
                     continue
                 exempt = as_written(first_grid_row + r, c)
                 if (text, exempt) in shared:
-                    row_cells.append(shared[text, exempt])
+                    row_cells[c] = shared[text, exempt]
                     continue
                 # The same link on another table of the page: one entry for all.
                 entry = parse.shared_entry(text, exempt)
                 if entry is not None:
-                    shared[text, exempt] = len(detached)
-                    row_cells.append(len(detached))
+                    shared[text, exempt] = row_cells[c] = len(detached)
                     detached.append(entry)
                     continue
                 parsed = parse(text)
                 quotes = not exempt and smartquotable(text)
                 if parsed is None and not quotes:
-                    row_cells.append(text)
-                elif parsed is not None and not quotes and is_final(parsed[0]):
-                    shared[text, exempt] = len(detached)
-                    row_cells.append(len(detached))
+                    continue  # plain after all
+                if parsed is not None and not quotes and is_final(parsed[0]):
+                    shared[text, exempt] = row_cells[c] = len(detached)
                     entry = make_entry(text, parsed, exempt)
                     parse.share_entry(text, exempt, entry)
                     detached.append(entry)
                 else:
-                    row_cells.append(None)
+                    row_cells[c] = None
                     rich.append(make_entry(text, parsed, exempt))
             cells.append(row_cells)
         return cells, rich, detached

@@ -24,7 +24,8 @@ against the floor, cold with ``-j 1`` and ``-j 2``, and checks the targets.
 The "CPU bound" line divides df-table's CPU time by the cores this process
 may use: no build on this machine can end sooner, however its processes are
 scheduled. Further checks: a rebuild after
-editing prose on every page executes no snippet, ``-j 2`` against ``-j 1``,
+editing prose on every page executes no snippet and is timed against the
+floor's, with ``-j 1`` and ``-j 2`` (at least 5 rounds), ``-j 2`` against ``-j 1``,
 and what dating the data files from git (``:sources:`` on every table) adds to
 a cold build: the one ``git log`` of a build, timed on its own, must stay
 under 5% of a cold build; cold builds of the corpus committed to git and of
@@ -334,8 +335,12 @@ def main() -> int:
             if not (ok_csv and ok_floor) or memory > 1:
                 failures.append(f"{corpus.name} -j {jobs}")
         if corpus.name == "pages":
+            # A rebuild is short and single runs here vary by 20 %: at least 5 rounds.
             failures += incremental_checks(
-                sources["df-table"], sources["floor"], args.work / corpus.name, repeat
+                sources["df-table"],
+                sources["floor"],
+                args.work / corpus.name,
+                repeat if args.smoke else max(repeat, 5),
             )
             failures += git_dates_check(sources["df-table"], repeat)
     if args.smoke:
@@ -374,11 +379,14 @@ def incremental_checks(src: Path, floor_src: Path, work: Path, repeat: int) -> l
             if (approach, jobs) == ("df-table", "1"):
                 rebuild = result
     for jobs in ("1", "2"):
-        ratio = statistics.median(warm["df-table", jobs]) / statistics.median(warm["floor", jobs])
+        ours, floor = (
+            statistics.median(warm[approach, jobs]) for approach in ("df-table", "floor")
+        )
+        ratio = ours / floor
         verdict = "ok" if ratio <= 1.1 else "ABOVE TARGET"
         print(
             f"prose-edit rebuild, ratio df-table/floor time {ratio:.3f} -j {jobs} "
-            f"(target <= 1.1) {verdict}"
+            f"(target <= 1.1) {verdict}; medians of {repeat}: {ours:.2f} s, floor {floor:.2f} s"
         )
         if ratio > 1.1:
             failures.append(f"prose-edit ratio -j {jobs}")

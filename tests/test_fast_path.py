@@ -420,16 +420,27 @@ def test_plain_rows_are_written_as_docutils_writes_rows(built: SphinxTestApp) ->
     assert re.sub(r' data-sort="[^"]*"', "", html_of(table)) == html_of(ordinary)
 
 
-def test_encode_all_is_one_encode_per_text() -> None:
+def test_encode_all_is_one_encode_per_text(monkeypatch: pytest.MonkeyPatch) -> None:
     class Counting(html_tables.HTML5Translator):
         calls = 0
 
         def __init__(self) -> None:  # only encode is used
             pass
 
+    # docutils' own encode, counted: a table's plain texts take one call.
+    own = html_tables.BaseHTMLTranslator.encode
+    stock_calls = []
+
+    def counted(self: html_tables.HTML5Translator, text: str) -> str:
+        stock_calls.append(text)
+        encoded: str = own(self, text)
+        return encoded
+
+    monkeypatch.setattr(html_tables.BaseHTMLTranslator, "encode", counted)
     texts = ["a & b", "<c>", "", "@"]
     stock = Counting()
     assert html_tables._encode_all(stock, texts) == ["a &amp; b", "&lt;c&gt;", "", "&#64;"]
+    assert len(stock_calls) == 1
     # A text with a null is encoded on its own, without it (as docutils writes text).
     assert html_tables._encode_all(stock, ["a", "b\x00 c<", "d"]) == ["a", "bc&lt;", "d"]
     assert html_tables._encode_all(stock, []) == []

@@ -153,11 +153,12 @@ def make_rows_node(
     node.extend(entries)
     # The search index keeps a set of words per page, so each text once will do
     # (and spares the stemmer the repeats).
-    every = range(len(cells[0]) if cells else 0)
-    data_columns = every if searched is None else [c for c in every if searched[c]]
-    found = [
-        row[c] for r, row in enumerate(cells) for c in (every if r < label_rows else data_columns)
-    ]
+    if searched is None:
+        found = [cell for row in cells for cell in row]
+    else:  # label rows (they come first) whole, data rows in the searched columns
+        data_columns = [c for c, wanted in enumerate(searched) if wanted]
+        found = [cell for row in cells[:label_rows] for cell in row]
+        found += [row[c] for row in cells[label_rows:] for c in data_columns]
     # Row-major order of first appearance, as the words were always fed.
     texts = dict.fromkeys(cell for cell in found if type(cell) is str and cell)
     # Detached entries, after the plain texts (equal detached cells share an entry).

@@ -55,7 +55,13 @@ def _encode_all(self: HTML5Translator, texts: list[str]) -> list[str]:
     if one_call and type(self).encode is BaseHTMLTranslator.encode:
         encoded: str = self.encode(joined)
         return encoded.split(_SEPARATOR)
-    return [self.encode(nodes.unescape(text) if _SEPARATOR in text else text) for text in texts]
+    return [_encode_text(self, text) for text in texts]
+
+
+def _encode_text(self: HTML5Translator, text: str) -> str:
+    """One text as the translator writes a ``Text`` node of it (without its nulls)."""
+    encoded: str = self.encode(nodes.unescape(text) if _SEPARATOR in text else text)
+    return encoded
 
 
 def _cell_tags(node: df_rows) -> tuple[list[str], list[list[str]], list[list[str]]]:
@@ -174,13 +180,12 @@ def _plain_rows(self: HTML5Translator, node: df_rows) -> str:
                 out.append(f"{opener}<p>{next(encoded)}</p>{closer}" if cell else opener + closer)
                 continue
             entry = next(rich) if cell is None else detached[cell]  # type: ignore[index]
-            tag = opener
-            if entry["classes"]:  # before the sort key, if the opener has one
+            if entry["classes"]:  # the entry's classes go before the sort key, if any
                 classes = (label_classes if r < label_rows else data_classes)[column]
                 plain = _open_tag(tags[column], classes)
                 with_classes = _open_tag(tags[column], [*classes, *entry["classes"]])
-                tag = with_classes[:-1] + opener[len(plain) - 1 :]
-            out.append(f"{tag}{_rich_html(self, entry)}{closer}")
+                opener = with_classes[:-1] + opener[len(plain) - 1 :]  # noqa: PLW2901
+            out.append(f"{opener}{_rich_html(self, entry)}{closer}")
         out.append("</tr>\n")
     return "".join(out)
 
@@ -207,8 +212,7 @@ def _rows_with_cell_attributes(self: HTML5Translator, node: df_rows) -> str:
             if not isinstance(content, str):  # a rich cell: its nodes' HTML
                 out.append(f"{opener}{_rich_html(self, content)}</{tag}>\n")
             elif content:
-                (text,) = _encode_all(self, [content])
-                out.append(f"{opener}<p>{text}</p></{tag}>\n")
+                out.append(f"{opener}<p>{_encode_text(self, content)}</p></{tag}>\n")
             else:
                 out.append(f"{opener}</{tag}>\n")
         out.append("</tr>\n")
